@@ -1,0 +1,536 @@
+"""Use cases of calls, applications, reviews, decisions, agreements and surveys.
+
+Each function is one transaction that checks the source state of what it moves and
+raises :class:`~solidaire.errors.DomainError` with a translatable message otherwise.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from solidaire.errors import DomainError
+from solidaire.states import transition
+
+from .models import (
+    AGREEMENT_LIFECYCLE,
+    APPLICATION_LIFECYCLE,
+    CALL_LIFECYCLE,
+    REVIEW_LIFECYCLE,
+    Agreement,
+    AgreementStatus,
+    Application,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    Decision,
+    Review,
+    ReviewStatus,
+    Score,
+    SurveyAnswer,
+)
+
+TWO_PLACES = Decimal("0.01")
+
+
+def _locked(obj):
+    """Reload ``obj`` with a row lock held until the end of the current transaction."""
+    return type(obj).objects.select_for_update().get(pk=obj.pk)
+
+
+# --- Calls ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_call(call, *, by=None):
+    """A call opens once it offers something and has an evaluation grid."""
+    call = _locked(call)
+    if not call.offers.exists():
+        raise DomainError(_("Un appel doit proposer au moins une offre avant d’ouvrir."))
+    if not call.criteria.exists():
+        raise DomainError(_("Un appel doit avoir une grille d’évaluation avant d’ouvrir."))
+    return transition(call, CallStatus.OPEN, CALL_LIFECYCLE)
+
+
+@transaction.atomic
+def start_review(call, *, by=None, now=None):
+    """Closing to applications starts the review phase, never before the deadline."""
+    call = _locked(call)
+    now = now or timezone.now()
+    if call.status == CallStatus.OPEN and now < call.closes_at:
+        raise DomainError(_("La date limite de candidature n’est pas encore passée."))
+    return transition(call, CallStatus.REVIEW, CALL_LIFECYCLE)
+
+
+@transaction.atomic
+def publish_results(call, *, by=None, now=None):
+    """Publishing locks every decision; every submitted application must have one."""
+    call = _locked(call)
+    now = now or timezone.now()
+    undecided = call.applications.filter(status=ApplicationStatus.SUBMITTED).count()
+    if call.status == CallStatus.REVIEW and undecided:
+        raise DomainError(
+            _("%(count)s candidature(s) déposée(s) attendent encore une décision.")
+            % {"count": undecided}
+        )
+    transition(call, CallStatus.DECIDED, CALL_LIFECYCLE, save=False)
+    call.results_published_at = now
+    call.save(update_fields=["status", "results_published_at"])
+    Decision.objects.filter(application__call=call, published_at__isnull=True).update(
+        published_at=now
+    )
+    return call
+
+
+@transaction.atomic
+def archive_call(call, *, by=None):
+    return transition(_locked(call), CallStatus.ARCHIVED, CALL_LIFECYCLE)
+
+
+# --- Applications -----------------------------------------------------------------------
+
+
+def check_centre_may_apply(call, centre, *, now=None):
+    """Raise unless ``centre`` may apply to ``call`` now (membership and dates)."""
+    now = now or timezone.now()
+    if not call.is_accepting_applications(now):
+        if call.status == CallStatus.OPEN and now >= call.closes_at:
+            raise DomainError(
+                _("La date limite de candidature est passée : le dépôt n’est plus possible."),
+                code="deadline_passed",
+            )
+        raise DomainError(_("Cet appel n’accepte pas de candidature."), code="call_not_open")
+    if not centre.is_member_on(timezone.localdate(now)):
+        raise DomainError(
+            _(
+                "L’adhésion de votre centre à la fédération n’est pas à jour : "
+                "seuls les centres adhérents peuvent candidater."
+            ),
+            code="not_member",
+        )
+
+
+@transaction.atomic
+def start_application(call, centre, *, by, now=None):
+    """Start (or resume) the centre's draft for a call: one application per centre and call."""
+    check_centre_may_apply(call, centre, now=now)
+    application, _created = Application.objects.get_or_create(
+        call=call, centre=centre, defaults={"created_by": by}
+    )
+    return application
+
+
+def check_application_complete(application):
+    """Raise with every missing piece of a draft before it can be submitted."""
+    missing = []
+    for field in ("title", "summary", "audience", "activities"):
+        if not getattr(application, field).strip():
+            missing.append(str(Application._meta.get_field(field).verbose_name))
+    if application.expected_beneficiaries is None:
+        missing.append(str(Application._meta.get_field("expected_beneficiaries").verbose_name))
+    if application.call.requires_aim and not application.aim.strip():
+        missing.append(str(Application._meta.get_field("aim").verbose_name))
+    if application.site_id is None:
+        missing.append(str(Application._meta.get_field("site").verbose_name))
+    if missing:
+        raise DomainError(
+            _("Il manque des informations : %(fields)s.") % {"fields": ", ".join(missing)},
+            code="incomplete",
+        )
+    lines = list(application.lines.select_related("offer"))
+    if not lines:
+        raise DomainError(_("Indiquez au moins un pack demandé."), code="no_line")
+    for line in lines:
+        if line.offer.call_id != application.call_id:
+            raise DomainError(_("Une ligne porte sur l’offre d’un autre appel."))
+        if line.requested_quantity > line.offer.per_centre_cap:
+            raise DomainError(
+                _(
+                    "Vous demandez %(asked)s packs « %(pack)s » : le plafond par centre est de "
+                    "%(cap)s."
+                )
+                % {
+                    "asked": line.requested_quantity,
+                    "pack": line.offer.pack_type,
+                    "cap": line.offer.per_centre_cap,
+                },
+                code="over_cap",
+            )
+        if line.requested_quantity > line.offer.quantity_available:
+            raise DomainError(
+                _("Vous demandez %(asked)s packs « %(pack)s » : seuls %(stock)s sont proposés.")
+                % {
+                    "asked": line.requested_quantity,
+                    "pack": line.offer.pack_type,
+                    "stock": line.offer.quantity_available,
+                },
+                code="over_stock",
+            )
+
+
+@transaction.atomic
+def submit_application(application, *, by, now=None):
+    """Submit a complete draft before the deadline; a second submit changes nothing."""
+    application = _locked(application)
+    if application.status == ApplicationStatus.SUBMITTED:
+        return application  # double click, second tab: one submission
+    now = now or timezone.now()
+    check_centre_may_apply(application.call, application.centre, now=now)
+    check_application_complete(application)
+    transition(application, ApplicationStatus.SUBMITTED, APPLICATION_LIFECYCLE, save=False)
+    application.submitted_at = now
+    application.save(update_fields=["status", "submitted_at", "updated_at"])
+
+    from . import tasks  # noqa: PLC0415 - tasks import services
+
+    transaction.on_commit(lambda: tasks.send_submission_receipt.delay(application.pk))
+    return application
+
+
+@transaction.atomic
+def withdraw_application(application, *, by, now=None):
+    """A centre withdraws; after publication a freed place goes to the waitlist."""
+    application = _locked(application)
+    was_selected = application.status == ApplicationStatus.SELECTED
+    transition(application, ApplicationStatus.WITHDRAWN, APPLICATION_LIFECYCLE, save=False)
+    application.withdrawn_at = now or timezone.now()
+    application.waitlist_rank = None
+    application.save(update_fields=["status", "withdrawn_at", "waitlist_rank", "updated_at"])
+    if was_selected:
+        application.lines.update(granted_quantity=0)
+        Agreement.objects.filter(application=application).exclude(
+            status=AgreementStatus.VOID
+        ).update(
+            status=AgreementStatus.VOID,
+            voided_at=timezone.now(),
+            void_reason=_("Candidature retirée par le centre."),
+        )
+        if application.call.is_published:
+            promote_from_waitlist(application.call, by=by)
+    return application
+
+
+# --- Reviews ----------------------------------------------------------------------------
+
+
+def reviewer_conflict(call, application, reviewer):
+    """Why ``reviewer`` may not review ``application`` under the call's rule, or ``""``."""
+    if call.conflict_rule != Call.ConflictRule.SAME_ORGANISATION or not reviewer.organisation_id:
+        return ""
+    centre = application.centre
+    if reviewer.organisation_id == centre.federation_id:
+        return _("L’évaluateur appartient à la fédération régionale du centre.")
+    return ""
+
+
+@transaction.atomic
+def assign_reviewer(application, reviewer, *, by=None):
+    """Assign a reviewer to a submitted application, respecting the call's conflict rule."""
+    application = _locked(application)
+    if application.status != ApplicationStatus.SUBMITTED:
+        raise DomainError(_("Seule une candidature déposée peut être confiée à un évaluateur."))
+    conflict = reviewer_conflict(application.call, application, reviewer)
+    if conflict:
+        raise DomainError(conflict, code="conflict_rule")
+    review, created = Review.objects.get_or_create(application=application, reviewer=reviewer)
+    if not created and review.status == ReviewStatus.CONFLICT:
+        raise DomainError(_("Cet évaluateur a déclaré un conflit d’intérêts sur ce dossier."))
+    return review
+
+
+@transaction.atomic
+def declare_conflict(review, *, reason, by=None):
+    """A reviewer steps aside; the review leaves their list and needs a replacement."""
+    review = _locked(review)
+    if not reason.strip():
+        raise DomainError(_("Précisez la nature du conflit d’intérêts."), code="reason_required")
+    transition(review, ReviewStatus.CONFLICT, REVIEW_LIFECYCLE, save=False)
+    review.conflict_reason = reason.strip()
+    review.save(update_fields=["status", "conflict_reason", "updated_at"])
+    return review
+
+
+def _check_review_editable(review, now):
+    call = review.application.call
+    if call.status != CallStatus.REVIEW:
+        raise DomainError(
+            _("Les évaluations ne sont modifiables que pendant la phase d’évaluation.")
+        )
+    if call.review_ends_at and now >= call.review_ends_at:
+        raise DomainError(_("La phase d’évaluation est terminée : les notes sont figées."))
+
+
+@transaction.atomic
+def save_review(review, *, scores, comment="", recommendation="", submit=False, by=None, now=None):
+    """Record one score per criterion (each within its maximum); submit when complete.
+
+    ``scores`` maps criterion ids to values. A submitted review stays editable (and stays
+    submitted) until the review phase ends.
+    """
+    review = (
+        Review.objects.select_for_update().select_related("application__call").get(pk=review.pk)
+    )
+    now = now or timezone.now()
+    if review.status == ReviewStatus.CONFLICT:
+        raise DomainError(_("Vous avez déclaré un conflit d’intérêts sur ce dossier."))
+    _check_review_editable(review, now)
+    criteria = {c.pk: c for c in review.application.call.criteria.all()}
+    for criterion_id, value in scores.items():
+        criterion = criteria.get(int(criterion_id))
+        if criterion is None:
+            raise DomainError(_("Ce critère n’appartient pas à la grille de l’appel."))
+        if value is None or not 0 <= int(value) <= criterion.max_score:
+            raise DomainError(
+                _("La note « %(criterion)s » doit être comprise entre 0 et %(max)s.")
+                % {"criterion": criterion.name, "max": criterion.max_score},
+                code="score_range",
+            )
+    for criterion_id, value in scores.items():
+        Score.objects.update_or_create(
+            review=review, criterion_id=int(criterion_id), defaults={"value": int(value)}
+        )
+    review.comment = comment
+    review.recommendation = recommendation
+    target = review.status
+    if submit or review.status == ReviewStatus.SUBMITTED:
+        if set(criteria) - set(review.scores.values_list("criterion_id", flat=True)):
+            raise DomainError(_("Notez chaque critère avant de rendre l’évaluation."))
+        if not recommendation:
+            raise DomainError(_("Indiquez votre recommandation avant de rendre l’évaluation."))
+        target = ReviewStatus.SUBMITTED
+        review.submitted_at = review.submitted_at or now
+    elif review.status == ReviewStatus.ASSIGNED:
+        target = ReviewStatus.DRAFT
+    if target != review.status:
+        transition(review, target, REVIEW_LIFECYCLE, save=False)
+    review.save()
+    return review
+
+
+def weighted_total(scores):
+    """Weighted score out of 100 for ``(value, max_score, weight)`` triples."""
+    scores = list(scores)
+    total_weight = sum((Decimal(w) for _v, _m, w in scores), Decimal(0))
+    if not scores or total_weight == 0:
+        return None
+    weighted = sum((Decimal(v) / Decimal(m) * Decimal(w) for v, m, w in scores), Decimal(0))
+    return (weighted / total_weight * 100).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def review_total(review):
+    return weighted_total(
+        (s.value, s.criterion.max_score, s.criterion.weight)
+        for s in review.scores.select_related("criterion")
+    )
+
+
+# --- Decisions --------------------------------------------------------------------------
+
+
+def _check_not_published(application):
+    if application.call.status not in (CallStatus.REVIEW,):
+        raise DomainError(
+            _(
+                "Les décisions se prennent pendant la phase d’évaluation ; "
+                "elles sont figées une fois les résultats publiés."
+            ),
+            code="decisions_locked",
+        )
+
+
+@transaction.atomic
+def decide(application, outcome, *, by, granted=None, rank=None, comment="", now=None):
+    """Record the committee's outcome; granting never exceeds an offer's stock or cap.
+
+    ``granted`` maps offer ids to granted packs (defaults to the requested quantities) and
+    only applies to a selection. Prices are snapshotted on the lines now (invariant 6).
+    """
+    application = (
+        Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+    )
+    _check_not_published(application)
+    now = now or timezone.now()
+    if outcome not in (
+        ApplicationStatus.SELECTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.REJECTED,
+    ):
+        raise DomainError(_("Décision inconnue."))
+    if application.status != outcome:
+        transition(application, outcome, APPLICATION_LIFECYCLE, save=False)
+    lines = list(application.lines.select_related("offer__pack_type"))
+    if outcome == ApplicationStatus.SELECTED:
+        _grant_lines(application, lines, granted or {}, now)
+    else:
+        for line in lines:
+            line.granted_quantity = 0 if outcome == ApplicationStatus.REJECTED else None
+            line.granted_unit_price = None
+            line.save(update_fields=["granted_quantity", "granted_unit_price"])
+    application.decided_at = now
+    if outcome == ApplicationStatus.WAITLISTED:
+        application.waitlist_rank = rank or _next_waitlist_rank(application.call)
+    else:
+        application.waitlist_rank = None
+    application.save(update_fields=["status", "decided_at", "waitlist_rank", "updated_at"])
+    Decision.objects.update_or_create(
+        application=application,
+        defaults={
+            "outcome": outcome,
+            "rank": rank,
+            "comment": comment,
+            "decided_by": by,
+            "decided_at": now,
+        },
+    )
+    return application
+
+
+def _next_waitlist_rank(call):
+    last = (
+        Application.objects.filter(call=call, waitlist_rank__isnull=False)
+        .order_by("-waitlist_rank")
+        .values_list("waitlist_rank", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+def granted_elsewhere(offer, *, excluding):
+    """Packs of ``offer`` already granted to other selected applications."""
+    return (
+        offer.lines.filter(application__status=ApplicationStatus.SELECTED)
+        .exclude(application=excluding)
+        .aggregate(total=Sum("granted_quantity"))["total"]
+        or 0
+    )
+
+
+def _grant_lines(application, lines, granted, now):
+    for line in lines:
+        quantity = int(granted.get(line.offer_id, line.requested_quantity))
+        offer = type(line.offer).objects.select_for_update().get(pk=line.offer_id)
+        if quantity < 0:
+            raise DomainError(_("Une quantité accordée ne peut pas être négative."))
+        if quantity > offer.per_centre_cap:
+            raise DomainError(
+                _("« %(pack)s » : %(qty)s packs dépassent le plafond de %(cap)s par centre.")
+                % {"pack": offer.pack_type, "qty": quantity, "cap": offer.per_centre_cap},
+                code="over_cap",
+            )
+        remaining = offer.quantity_available - granted_elsewhere(offer, excluding=application)
+        if quantity > remaining:
+            raise DomainError(
+                _("« %(pack)s » : il ne reste que %(left)s packs à attribuer.")
+                % {"pack": offer.pack_type, "left": max(remaining, 0)},
+                code="over_stock",
+            )
+        line.granted_quantity = quantity
+        line.granted_unit_price = offer.solidarity_price
+        line.save(update_fields=["granted_quantity", "granted_unit_price"])
+    if not any(line.granted_quantity for line in lines):
+        raise DomainError(_("Une candidature retenue doit recevoir au moins un pack."))
+
+
+@transaction.atomic
+def promote_from_waitlist(call, *, by, now=None):
+    """After a withdrawal, select the first waitlisted application that the stock allows.
+
+    Returns the promoted application, or ``None`` when none fits.
+    """
+    now = now or timezone.now()
+    waitlist = (
+        Application.objects.select_for_update()
+        .filter(call=call, status=ApplicationStatus.WAITLISTED)
+        .order_by("waitlist_rank", "submitted_at")
+    )
+    for candidate in waitlist:
+        try:
+            with transaction.atomic():
+                lines = list(candidate.lines.select_related("offer__pack_type"))
+                transition(candidate, ApplicationStatus.SELECTED, APPLICATION_LIFECYCLE, save=False)
+                _grant_lines(candidate, lines, {}, now)
+        except DomainError:
+            candidate.status = ApplicationStatus.WAITLISTED
+            continue
+        candidate.decided_at = now
+        candidate.waitlist_rank = None
+        candidate.save(update_fields=["status", "decided_at", "waitlist_rank", "updated_at"])
+        Decision.objects.update_or_create(
+            application=candidate,
+            defaults={
+                "outcome": ApplicationStatus.SELECTED,
+                "decided_by": by,
+                "decided_at": now,
+                "published_at": now if call.is_published else None,
+            },
+        )
+        return candidate
+    return None
+
+
+# --- Agreements -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_agreement(application, *, now=None):
+    """Issue the agreement of a selected application once (idempotent)."""
+    application = _locked(application)
+    if application.status != ApplicationStatus.SELECTED:
+        raise DomainError(_("Seule une candidature retenue reçoit une convention."))
+    now = now or timezone.now()
+    agreement, _created = Agreement.objects.get_or_create(
+        application=application,
+        defaults={
+            "number": f"CONV-{application.call.slug.upper()}-{application.pk:05d}",
+            "issued_at": now,
+        },
+    )
+    return agreement
+
+
+@transaction.atomic
+def sign_agreement(agreement, *, by, signer_name, signer_role, now=None):
+    """The centre accepts the agreement in the portal: name, role and time are recorded."""
+    agreement = _locked(agreement)
+    if not signer_name.strip() or not signer_role.strip():
+        raise DomainError(_("Indiquez le nom et la qualité du signataire."), code="signer")
+    transition(agreement, AgreementStatus.SIGNED, AGREEMENT_LIFECYCLE, save=False)
+    agreement.signed_at = now or timezone.now()
+    agreement.signed_by = by
+    agreement.signer_name = signer_name.strip()
+    agreement.signer_role = signer_role.strip()
+    agreement.save()
+    return agreement
+
+
+@transaction.atomic
+def void_agreement(agreement, *, reason, by=None, now=None):
+    agreement = _locked(agreement)
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif de l’annulation."), code="reason_required")
+    transition(agreement, AgreementStatus.VOID, AGREEMENT_LIFECYCLE, save=False)
+    agreement.voided_at = now or timezone.now()
+    agreement.void_reason = reason.strip()
+    agreement.save()
+    return agreement
+
+
+# --- Survey -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer_survey(application, *, by, answers, now=None):
+    """Record the satisfaction survey of a selected application, once."""
+    application = _locked(application)
+    if application.status != ApplicationStatus.SELECTED:
+        raise DomainError(_("L’enquête concerne les centres équipés."))
+    if SurveyAnswer.objects.filter(application=application).exists():
+        raise DomainError(_("Vous avez déjà répondu à l’enquête de satisfaction."))
+    answer = SurveyAnswer(
+        application=application, answered_by=by, answered_at=now or timezone.now(), **answers
+    )
+    answer.full_clean()
+    answer.save()
+    return answer

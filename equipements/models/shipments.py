@@ -1,0 +1,91 @@
+"""Shipments of packs to a centre's receiving site."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from solidaire.states import Lifecycle
+
+
+class ShipmentStatus(models.TextChoices):
+    PREPARING = "preparing", _("en préparation")
+    SHIPPED = "shipped", _("expédiée")
+    DELIVERED = "delivered", _("livrée")
+    INCIDENT = "incident", _("incident")
+
+
+SH = ShipmentStatus
+SHIPMENT_LIFECYCLE = Lifecycle(
+    ShipmentStatus,
+    {
+        SH.PREPARING: [SH.SHIPPED],
+        SH.SHIPPED: [SH.DELIVERED, SH.INCIDENT],
+        SH.INCIDENT: [SH.DELIVERED],
+    },
+)
+
+
+class ShipmentQuerySet(models.QuerySet):
+    def for_centre(self, centre):
+        return self.filter(site__centre=centre)
+
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        return self.filter(site__centre__memberships__user=user)
+
+
+class Shipment(models.Model):
+    """Parcels sent to one receiving site, grouping one or more allocations."""
+
+    Status = ShipmentStatus
+
+    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    site = models.ForeignKey(
+        "centres.Site",
+        verbose_name=_("site de réception"),
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    status = models.CharField(
+        _("statut"), max_length=20, choices=ShipmentStatus.choices, default=SH.PREPARING
+    )
+    parcels = models.PositiveSmallIntegerField(_("nombre de colis"), default=1)
+    weight_kg = models.DecimalField(
+        _("poids total (kg)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    carrier = models.CharField(_("transporteur"), max_length=100, blank=True)
+    tracking_number = models.CharField(_("n° de suivi"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    shipped_at = models.DateTimeField(_("expédiée le"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("livrée le"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("réception confirmée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    incident_note = models.TextField(_("description de l’incident"), blank=True)
+
+    objects = ShipmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("expédition")
+        verbose_name_plural = _("expéditions")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="shipment_status_created")]
+        constraints = [
+            models.CheckConstraint(condition=Q(parcels__gte=1), name="shipment_parcels_positive"),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True) | Q(weight_kg__gte=0),
+                name="shipment_weight_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference

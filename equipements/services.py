@@ -1,0 +1,479 @@
+"""Use cases of stock, allocations, shipments, invoices and after-sales.
+
+One function, one transaction; row locks where two people can race (picking items,
+numbering invoices). Illegal moves raise :class:`~solidaire.errors.DomainError`.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appels.models import ApplicationStatus
+from solidaire.errors import DomainError
+from solidaire.states import transition
+
+from .models import (
+    ALLOCATION_LIFECYCLE,
+    INVOICE_LIFECYCLE,
+    ITEM_LIFECYCLE,
+    SHIPMENT_LIFECYCLE,
+    TICKET_LIFECYCLE,
+    AllocatedItem,
+    Allocation,
+    AllocationLine,
+    AllocationStatus,
+    Invoice,
+    InvoiceCounter,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    Item,
+    ItemStatus,
+    Provenance,
+    Resolution,
+    Shipment,
+    ShipmentStatus,
+    SupportTicket,
+    TicketStatus,
+)
+
+CENTS = Decimal("0.01")
+
+
+def _locked(obj):
+    return type(obj).objects.select_for_update().get(pk=obj.pk)
+
+
+def _move_items(items, target):
+    for item in items:
+        transition(item, target, ITEM_LIFECYCLE)
+
+
+# --- Allocations ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def propose_allocation(application):
+    """Turn a selected application's granted lines into an allocation (idempotent)."""
+    if application.status != ApplicationStatus.SELECTED:
+        raise DomainError(_("Seule une candidature retenue reçoit une attribution."))
+    allocation, created = Allocation.objects.get_or_create(application=application)
+    if created:
+        for line in application.lines.select_related("offer__pack_type").filter(
+            granted_quantity__gt=0
+        ):
+            AllocationLine.objects.create(
+                allocation=allocation,
+                offer=line.offer,
+                pack_type=line.offer.pack_type,
+                quantity=line.granted_quantity,
+                units_per_pack=line.offer.pack_type.units_per_pack,
+                unit_price=line.granted_unit_price,
+                market_unit_value=line.offer.pack_type.market_value,
+            )
+    return allocation
+
+
+@transaction.atomic
+def confirm_allocation(allocation, *, by=None, now=None):
+    allocation = _locked(allocation)
+    transition(allocation, AllocationStatus.CONFIRMED, ALLOCATION_LIFECYCLE, save=False)
+    allocation.confirmed_at = now or timezone.now()
+    allocation.save(update_fields=["status", "confirmed_at"])
+    if not allocation.application.call.invoice_on_delivery:
+        issue_invoice(allocation, now=now)
+    return allocation
+
+
+@transaction.atomic
+def cancel_allocation(allocation, *, by=None):
+    """Cancel an allocation not yet shipped; its picked items go back to stock."""
+    allocation = _locked(allocation)
+    transition(allocation, AllocationStatus.CANCELLED, ALLOCATION_LIFECYCLE)
+    _release_items(allocation)
+    return allocation
+
+
+def _release_items(allocation):
+    now = timezone.now()
+    picked = AllocatedItem.objects.select_related("item").filter(
+        line__allocation=allocation, released_at__isnull=True
+    )
+    items = [Item.objects.select_for_update().get(pk=p.item_id) for p in picked]
+    picked.update(released_at=now)
+    _move_items(items, ItemStatus.IN_STOCK)
+
+
+@transaction.atomic
+def pick_items(allocation, *, serials=None, by=None):
+    """Reserve the items of a confirmed allocation, all lines at once.
+
+    Without ``serials``, the oldest items in stock of each line's pack type are taken;
+    with ``serials`` (a scanner), exactly those. Rows are locked with ``SKIP LOCKED`` so two
+    people picking at once never take the same item and stock never goes negative.
+    """
+    allocation = _locked(allocation)
+    if allocation.status != AllocationStatus.CONFIRMED:
+        raise DomainError(_("Le matériel se prépare pour une attribution confirmée."))
+    lines = list(allocation.lines.select_related("pack_type"))
+    for line in lines:
+        needed = line.device_count - line.allocated_items.filter(released_at__isnull=True).count()
+        if needed <= 0:
+            continue
+        available = Item.objects.select_for_update(skip_locked=True).filter(
+            pack_type=line.pack_type, status=ItemStatus.IN_STOCK
+        )
+        if serials is not None:
+            available = available.filter(serial_number__in=serials)
+        items = list(available.order_by("received_on", "pk")[:needed])
+        if len(items) < needed:
+            raise DomainError(
+                _(
+                    "Stock insuffisant pour « %(pack)s » : %(needed)s appareils nécessaires, "
+                    "%(found)s disponibles."
+                )
+                % {"pack": line.pack_type, "needed": needed, "found": len(items)},
+                code="out_of_stock",
+            )
+        _move_items(items, ItemStatus.RESERVED)
+        AllocatedItem.objects.bulk_create(AllocatedItem(line=line, item=i) for i in items)
+    return transition(allocation, AllocationStatus.PICKED, ALLOCATION_LIFECYCLE)
+
+
+# --- Shipments --------------------------------------------------------------------------
+
+
+def _next_shipment_reference(now):
+    return f"EXP-{now:%Y%m%d}-{Shipment.objects.count() + 1:06d}"
+
+
+@transaction.atomic
+def create_shipment(
+    allocations, *, parcels=1, weight_kg=None, carrier="", tracking_number="", now=None
+):
+    """Group picked allocations bound for the same receiving site into one shipment."""
+    allocations = list(
+        Allocation.objects.select_for_update()
+        .select_related("application")
+        .filter(pk__in=[a.pk for a in allocations])
+    )
+    if not allocations:
+        raise DomainError(_("Choisissez au moins une attribution."))
+    sites = {a.application.site_id for a in allocations}
+    if len(sites) != 1 or None in sites:
+        raise DomainError(_("Une expédition part vers un seul site de réception."))
+    for allocation in allocations:
+        if allocation.status != AllocationStatus.PICKED or allocation.shipment_id:
+            raise DomainError(
+                _("« %(allocation)s » n’est pas prête à expédier.") % {"allocation": allocation}
+            )
+    now = now or timezone.now()
+    shipment = Shipment.objects.create(
+        reference=_next_shipment_reference(now),
+        site_id=sites.pop(),
+        parcels=parcels,
+        weight_kg=weight_kg,
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
+    Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(shipment=shipment)
+    return shipment
+
+
+def _shipment_items(shipment):
+    return list(
+        Item.objects.select_for_update().filter(
+            allocations__line__allocation__shipment=shipment,
+            allocations__released_at__isnull=True,
+        )
+    )
+
+
+@transaction.atomic
+def ship_shipment(shipment, *, carrier=None, tracking_number=None, now=None):
+    """Mark shipped: allocations and items follow; refurbished items need an erasure record."""
+    shipment = _locked(shipment)
+    if carrier is not None:
+        shipment.carrier = carrier
+    if tracking_number is not None:
+        shipment.tracking_number = tracking_number
+    if not shipment.carrier:
+        raise DomainError(_("Indiquez le transporteur avant d’expédier."), code="carrier")
+    items = _shipment_items(shipment)
+    missing = [
+        i.serial_number
+        for i in Item.objects.filter(
+            pk__in=[i.pk for i in items], provenance=Provenance.REFURBISHED, erasure__isnull=True
+        )
+    ]
+    if missing:
+        raise DomainError(
+            _("Effacement des données non enregistré pour : %(serials)s.")
+            % {"serials": ", ".join(sorted(missing))},
+            code="erasure_missing",
+        )
+    transition(shipment, ShipmentStatus.SHIPPED, SHIPMENT_LIFECYCLE, save=False)
+    shipment.shipped_at = now or timezone.now()
+    shipment.save(update_fields=["status", "shipped_at", "carrier", "tracking_number"])
+    for allocation in shipment.allocations.select_for_update():
+        transition(allocation, AllocationStatus.SHIPPED, ALLOCATION_LIFECYCLE)
+    _move_items(items, ItemStatus.SHIPPED)
+    return shipment
+
+
+@transaction.atomic
+def deliver_shipment(shipment, *, by=None, now=None):
+    """Delivery confirmed (by the centre or logistics): allocations, items, maybe invoice."""
+    shipment = _locked(shipment)
+    now = now or timezone.now()
+    transition(shipment, ShipmentStatus.DELIVERED, SHIPMENT_LIFECYCLE, save=False)
+    shipment.delivered_at = now
+    shipment.confirmed_by = by
+    shipment.save(update_fields=["status", "delivered_at", "confirmed_by"])
+    _move_items(_shipment_items(shipment), ItemStatus.DELIVERED)
+    for allocation in shipment.allocations.select_for_update().select_related("application__call"):
+        transition(allocation, AllocationStatus.DELIVERED, ALLOCATION_LIFECYCLE, save=False)
+        allocation.delivered_at = now
+        allocation.save(update_fields=["status", "delivered_at"])
+        if allocation.application.call.invoice_on_delivery:
+            issue_invoice(allocation, now=now)
+    return shipment
+
+
+@transaction.atomic
+def report_incident(shipment, *, note, by=None):
+    shipment = _locked(shipment)
+    if not note.strip():
+        raise DomainError(_("Décrivez l’incident."), code="note_required")
+    transition(shipment, ShipmentStatus.INCIDENT, SHIPMENT_LIFECYCLE, save=False)
+    shipment.incident_note = note.strip()
+    shipment.save(update_fields=["status", "incident_note"])
+    return shipment
+
+
+# --- Invoices ---------------------------------------------------------------------------
+
+
+def next_invoice_number(series, year):
+    """Take the next number of a series and year from its counter row, locked until commit.
+
+    A database sequence would leave gaps on rollback and ``max + 1`` would duplicate under
+    concurrency; the locked counter gives gapless, chronological numbers.
+    """
+    InvoiceCounter.objects.get_or_create(series=series, year=year)
+    counter = InvoiceCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _issuer(call):
+    operator = call.call_partners.select_related("partner").filter(role="operator").first()
+    if operator is None:
+        raise DomainError(_("L’appel n’a pas d’opérateur pour émettre les factures."))
+    return operator.partner
+
+
+def _vat():
+    rate = Decimal(str(settings.INVOICE_VAT_RATE))
+    mention = "" if rate else settings.INVOICE_VAT_EXEMPTION_MENTION
+    return rate, mention
+
+
+@transaction.atomic
+def issue_invoice(allocation, *, now=None):
+    """Issue the invoice of an allocation at the solidarity price, once.
+
+    Seller, buyer, prices and VAT are copied onto the invoice: later changes never alter it.
+    """
+    allocation = (
+        Allocation.objects.select_for_update()
+        .select_related("application__call", "application__centre")
+        .get(pk=allocation.pk)
+    )
+    existing = allocation.invoices.filter(kind=InvoiceKind.INVOICE).first()
+    if existing:
+        return existing
+    now = now or timezone.now()
+    issued_on = timezone.localdate(now)
+    seller = _issuer(allocation.application.call)
+    centre = allocation.application.centre
+    rate, mention = _vat()
+    lines = list(allocation.lines.select_related("pack_type"))
+    total_excl = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    total_vat = (total_excl * rate / 100).quantize(CENTS, rounding=ROUND_HALF_UP)
+    series = settings.INVOICE_SERIES
+    sequence = next_invoice_number(series, issued_on.year)
+    invoice = Invoice.objects.create(
+        kind=InvoiceKind.INVOICE,
+        series=series,
+        year=issued_on.year,
+        sequence_number=sequence,
+        number=f"{series}-{issued_on.year}-{sequence:05d}",
+        allocation=allocation,
+        issued_on=issued_on,
+        due_on=issued_on + timedelta(days=settings.INVOICE_PAYMENT_DAYS),
+        seller_name=seller.name,
+        seller_address=seller.postal_address,
+        seller_siret=seller.siret,
+        seller_vat_number=seller.vat_number,
+        buyer_name=centre.name,
+        buyer_address=centre.postal_address,
+        buyer_siret=centre.siret,
+        vat_rate=rate,
+        vat_mention=mention,
+        total_excl_tax=total_excl,
+        total_vat=total_vat,
+        total_incl_tax=total_excl + total_vat,
+        payment_terms=_("Paiement à %(days)s jours par virement.")
+        % {"days": settings.INVOICE_PAYMENT_DAYS},
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=index,
+            description=str(line.pack_type),
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            total_excl_tax=line.quantity * line.unit_price,
+        )
+        for index, line in enumerate(lines, start=1)
+    )
+    return invoice
+
+
+@transaction.atomic
+def mark_invoice_paid(invoice, *, paid_on=None):
+    invoice = _locked(invoice)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise DomainError(_("Un avoir ne se règle pas comme une facture."))
+    transition(invoice, InvoiceStatus.PAID, INVOICE_LIFECYCLE, save=False)
+    invoice.paid_on = paid_on or timezone.localdate()
+    invoice.save(update_fields=["status", "paid_on"])
+    return invoice
+
+
+@transaction.atomic
+def issue_credit_note(invoice, *, reason, now=None):
+    """Cancel an issued invoice in full by a credit note with its own number."""
+    invoice = _locked(invoice)
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise DomainError(_("Un avoir corrige une facture, pas un autre avoir."))
+    if not reason.strip():
+        raise DomainError(_("Indiquez le motif de l’avoir."), code="reason_required")
+    if invoice.credit_notes.exists():
+        raise DomainError(_("Cette facture a déjà été annulée par un avoir."))
+    issued_on = timezone.localdate(now or timezone.now())
+    series = settings.CREDIT_NOTE_SERIES
+    sequence = next_invoice_number(series, issued_on.year)
+    note = Invoice.objects.create(
+        kind=InvoiceKind.CREDIT_NOTE,
+        series=series,
+        year=issued_on.year,
+        sequence_number=sequence,
+        number=f"{series}-{issued_on.year}-{sequence:05d}",
+        allocation=invoice.allocation,
+        corrects=invoice,
+        issued_on=issued_on,
+        due_on=issued_on,
+        seller_name=invoice.seller_name,
+        seller_address=invoice.seller_address,
+        seller_siret=invoice.seller_siret,
+        seller_vat_number=invoice.seller_vat_number,
+        buyer_name=invoice.buyer_name,
+        buyer_address=invoice.buyer_address,
+        buyer_siret=invoice.buyer_siret,
+        vat_rate=invoice.vat_rate,
+        vat_mention=invoice.vat_mention,
+        total_excl_tax=-invoice.total_excl_tax,
+        total_vat=-invoice.total_vat,
+        total_incl_tax=-invoice.total_incl_tax,
+        payment_terms=invoice.payment_terms,
+        reason=reason.strip(),
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=note,
+            position=line.position,
+            description=line.description,
+            quantity=-line.quantity,
+            unit_price=line.unit_price,
+            total_excl_tax=-line.total_excl_tax,
+        )
+        for line in invoice.lines.all()
+    )
+    return note
+
+
+# --- Items and after-sales --------------------------------------------------------------
+
+
+@transaction.atomic
+def set_item_status(item, target):
+    """Move one item along its lifecycle (repair, restock, scrap…)."""
+    return transition(_locked(item), target, ITEM_LIFECYCLE)
+
+
+@transaction.atomic
+def open_ticket(item, *, centre, subject, description, by=None, now=None):
+    """A centre opens an after-sales ticket on an item delivered to it."""
+    item = _locked(item)
+    if (
+        item.status != ItemStatus.DELIVERED
+        or not Item.objects.for_centre(centre).filter(pk=item.pk).exists()
+    ):
+        raise DomainError(_("Ce matériel n’a pas été livré à votre centre."))
+    if not subject.strip() or not description.strip():
+        raise DomainError(_("Indiquez l’objet et la description du problème."))
+    return SupportTicket.objects.create(
+        centre=centre,
+        item=item,
+        subject=subject.strip(),
+        description=description.strip(),
+        opened_by=by,
+        opened_at=now or timezone.now(),
+    )
+
+
+@transaction.atomic
+def start_ticket(ticket, *, by=None):
+    return transition(_locked(ticket), TicketStatus.IN_PROGRESS, TICKET_LIFECYCLE)
+
+
+@transaction.atomic
+def resolve_ticket(ticket, *, resolution, note="", replacement=None, by=None, now=None):
+    """Close a ticket; a replacement swaps items and keeps both histories."""
+    ticket = _locked(ticket)
+    if resolution not in Resolution.values:
+        raise DomainError(_("Choisissez une résolution."))
+    transition(ticket, TicketStatus.RESOLVED, TICKET_LIFECYCLE, save=False)
+    now = now or timezone.now()
+    if resolution == Resolution.REPLACEMENT:
+        if replacement is None:
+            raise DomainError(_("Choisissez le matériel de remplacement."))
+        _replace_item(ticket.item, replacement, now)
+        ticket.replacement_item = replacement
+    ticket.resolution = resolution
+    ticket.resolution_note = note
+    ticket.resolved_at = now
+    ticket.save()
+    return ticket
+
+
+def _replace_item(broken, replacement, now):
+    broken = _locked(broken)
+    replacement = _locked(replacement)
+    if replacement.status != ItemStatus.IN_STOCK:
+        raise DomainError(_("Le matériel de remplacement doit être en stock."))
+    current = AllocatedItem.objects.select_for_update().get(item=broken, released_at__isnull=True)
+    current.released_at = now
+    current.save(update_fields=["released_at"])
+    AllocatedItem.objects.create(line=current.line, item=replacement)
+    transition(broken, ItemStatus.RETURNED, ITEM_LIFECYCLE)
+    transition(replacement, ItemStatus.RESERVED, ITEM_LIFECYCLE)
+    transition(replacement, ItemStatus.SHIPPED, ITEM_LIFECYCLE)
+    transition(replacement, ItemStatus.DELIVERED, ITEM_LIFECYCLE)

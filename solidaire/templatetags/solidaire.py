@@ -1,0 +1,47 @@
+"""French formatting of numbers and amounts, independent of the active locale's quirks.
+
+``1433`` → ``1 433`` and ``Decimal("90")`` → ``90,00 €`` (narrow no-break spaces as
+French typography wants), so figures read the same on pages and in documents.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils import formats
+
+register = template.Library()
+
+NARROW_NBSP = "\u202f"
+
+
+def _group(integer_digits):
+    groups = []
+    while integer_digits:
+        groups.insert(0, integer_digits[-3:])
+        integer_digits = integer_digits[:-3]
+    return NARROW_NBSP.join(groups) or "0"
+
+
+def format_number(value, places=0):
+    if value is None or value == "":
+        return "—"
+    quantum = Decimal(1).scaleb(-int(places))
+    value = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    integer, _, fraction = f"{abs(value):f}".partition(".")
+    decimal_separator = formats.get_format("DECIMAL_SEPARATOR")
+    return sign + _group(integer) + (decimal_separator + fraction if fraction else "")
+
+
+@register.filter
+def number(value, places=0):
+    """A number grouped by thousands: ``1 433``."""
+    return format_number(value, places)
+
+
+@register.filter
+def euros(value, places=2):
+    """An amount in euros: ``90,00 €``."""
+    if value is None or value == "":
+        return "—"
+    return f"{format_number(value, places)}\u00a0€"

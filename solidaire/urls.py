@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "solidaire"
+admin.site.site_title = "solidaire"
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("equipements.urls")),
+]
