@@ -11,6 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONPATH=/app \
     STATIC_ROOT=/app/staticfiles \
+    STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
     MEDIA_ROOT=/data/media \
     PRIVATE_MEDIA_ROOT=/data/private
 

@@ -72,7 +72,7 @@ install: system-deps $(STAMP)
 run: install
 	$(LOCAL_ONLY) $(PY) manage.py migrate --noinput
 	$(LOCAL_ONLY) $(PY) manage.py seed_demo
-	$(LOCAL_ONLY) $(PY) manage.py runserver 127.0.0.1:8000
+	$(LOCAL_ONLY) DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 # ------------------------------------------------------------------------------------ services
 services:

@@ -916,6 +916,7 @@ class DemoBuilder:
     def open_edition(self):
         rng = self.rng
         now = self.now
+        today = timezone.localdate(now)
         call = Call.objects.create(
             title=TITLE,
             slug=f"mcsnd-{now.year + 1}",
@@ -927,9 +928,9 @@ class DemoBuilder:
             "numérique (espace public numérique, accompagnement scolaire, aide aux démarches…). "
             "Les projets retenus reçoivent du matériel reconditionné à prix solidaire, livré "
             "sur le site de leur choix, avec un service après-vente.",
-            opens_at=now - timedelta(days=20),
-            closes_at=now + timedelta(days=70),
-            review_ends_at=now + timedelta(days=100),
+            opens_at=at(today - timedelta(days=20), 9),
+            closes_at=at(today + timedelta(days=70), 12),
+            review_ends_at=at(today + timedelta(days=100), 18),
             requires_aim=False,
         )
         self.call_partners(call, tablets=False)

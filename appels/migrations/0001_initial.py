@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
             name='CallPartner',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('organiser', 'organisateur'), ('operator', 'opérateur (émet conventions et factures)'), ('refurbisher', 'reconditionneur'), ('funder', 'financeur'), ('donor', 'donateur de matériel')], max_length=20, verbose_name='rôle')),
+                ('role', models.CharField(choices=[('organiser', 'organisateur'), ('operator', 'opérateur'), ('refurbisher', 'reconditionneur'), ('funder', 'financeur'), ('donor', 'donateur de matériel')], max_length=20, verbose_name='rôle')),
                 ('call', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='call_partners', to='appels.call', verbose_name='appel')),
                 ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='call_roles', to='centres.partner', verbose_name='partenaire')),
             ],

@@ -187,7 +187,7 @@ class CallPartner(models.Model):
 
     class Role(models.TextChoices):
         ORGANISER = "organiser", _("organisateur")
-        OPERATOR = "operator", _("opérateur (émet conventions et factures)")
+        OPERATOR = "operator", _("opérateur")
         REFURBISHER = "refurbisher", _("reconditionneur")
         FUNDER = "funder", _("financeur")
         DONOR = "donor", _("donateur de matériel")
