@@ -4,6 +4,9 @@ Each function is one transaction that checks the source state of what it moves a
 raises :class:`~solidaire.errors.DomainError` with a translatable message otherwise.
 """
 
+import hashlib
+import os
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -22,7 +25,9 @@ from .models import (
     Agreement,
     AgreementStatus,
     Application,
+    ApplicationLine,
     ApplicationStatus,
+    Attachment,
     Call,
     CallStatus,
     Decision,
@@ -168,6 +173,150 @@ def check_application_complete(application):
                 },
                 code="over_stock",
             )
+
+
+def _check_draft_editable(application, now=None):
+    if application.status != ApplicationStatus.DRAFT:
+        raise DomainError(
+            _("Cette candidature a été déposée : elle n’est plus modifiable."), code="not_draft"
+        )
+    now = now or timezone.now()
+    if not application.call.is_accepting_applications(now):
+        raise DomainError(
+            _(
+                "La date limite de candidature est passée : le brouillon reste consultable mais "
+                "ne peut plus être modifié."
+            ),
+            code="deadline_passed",
+        )
+
+
+# Fields of the project that centre staff fill in, step by step.
+PROJECT_FIELDS = (
+    "title",
+    "summary",
+    "audience",
+    "expected_beneficiaries",
+    "activities",
+    "opens_mediation_space",
+    "partners_description",
+    "aim",
+)
+
+
+@transaction.atomic
+def update_application_draft(application, *, by, now=None, **fields):
+    """Save part of a draft (one step of the form); only project fields may change."""
+    application = _locked(application)
+    _check_draft_editable(application, now)
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not project fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save(update_fields=[*fields, "updated_at"])
+    return application
+
+
+@transaction.atomic
+def set_application_request(application, *, site, quantities, by, now=None):
+    """Set the receiving site and the packs requested per offer (0 removes a line).
+
+    Each quantity stays within the offer's per-centre cap and its available packs.
+    """
+    application = _locked(application)
+    _check_draft_editable(application, now)
+    if site is None or site.centre_id != application.centre_id or not site.is_active:
+        raise DomainError(_("Choisissez un site de réception de votre centre."), code="site")
+    offers = {offer.pk: offer for offer in application.call.offers.select_related("pack_type")}
+    errors = {}
+    for offer_id, quantity in quantities.items():
+        offer = offers.get(int(offer_id))
+        if offer is None:
+            raise DomainError(_("Cette offre n’appartient pas à l’appel."), code="offer")
+        if quantity < 0:
+            errors[offer.pk] = _("La quantité ne peut pas être négative.")
+        elif quantity > offer.per_centre_cap:
+            errors[offer.pk] = _("Au plus %(cap)s pack(s) par centre.") % {
+                "cap": offer.per_centre_cap
+            }
+        elif quantity > offer.quantity_available:
+            errors[offer.pk] = _("Seuls %(stock)s pack(s) sont proposés.") % {
+                "stock": offer.quantity_available
+            }
+    if errors:
+        raise DomainError(errors)
+    if not any(quantities.values()):
+        raise DomainError(_("Indiquez au moins un pack demandé."), code="no_line")
+    application.site = site
+    application.save(update_fields=["site", "updated_at"])
+    for offer_id, quantity in quantities.items():
+        if quantity:
+            ApplicationLine.objects.update_or_create(
+                application=application,
+                offer_id=int(offer_id),
+                defaults={"requested_quantity": quantity},
+            )
+        else:
+            ApplicationLine.objects.filter(application=application, offer_id=int(offer_id)).delete()
+    return application
+
+
+ATTACHMENT_MAX_SIZE = 10 * 1024 * 1024
+ATTACHMENT_SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+)
+
+
+def sniff_attachment(head):
+    """The content type of a file from its first bytes, or ``None`` if not accepted."""
+    for signature, content_type, extension in ATTACHMENT_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    return None
+
+
+@transaction.atomic
+def add_attachment(application, *, upload, description="", by, now=None):
+    """Attach a PDF, JPEG or PNG of at most 10 MB, recognised by its content, not its name."""
+    application = _locked(application)
+    _check_draft_editable(application, now)
+    if upload.size > ATTACHMENT_MAX_SIZE:
+        raise DomainError(_("Le fichier dépasse 10 Mo."), code="too_big")
+    upload.seek(0)
+    sniffed = sniff_attachment(upload.read(16))
+    if sniffed is None:
+        raise DomainError(_("Seuls les fichiers PDF, JPEG et PNG sont acceptés."), code="bad_type")
+    content_type, extension = sniffed
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    original_name = os.path.basename(upload.name or "")[:255] or f"piece{extension}"
+    attachment = Attachment(
+        application=application,
+        original_name=original_name,
+        description=description.strip()[:200],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+    )
+    # The stored name never comes from the user.
+    attachment.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def remove_attachment(attachment, *, by, now=None):
+    application = _locked(attachment.application)
+    _check_draft_editable(application, now)
+    attachment.delete()
+    transaction.on_commit(lambda: attachment.file.storage.delete(attachment.file.name))
 
 
 @transaction.atomic

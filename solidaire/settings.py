@@ -81,7 +81,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "centres.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "centres:login"
+LOGIN_REDIRECT_URL = "appels:dashboard"
+LOGOUT_REDIRECT_URL = "equipements:home"
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -8,5 +8,7 @@ admin.site.site_title = "solidaire"
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("", include("centres.urls")),
+    path("", include("appels.urls")),
     path("", include("equipements.urls")),
 ]

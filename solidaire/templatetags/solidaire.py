@@ -45,3 +45,9 @@ def euros(value, places=2):
     if value is None or value == "":
         return "—"
     return f"{format_number(value, places)}\u00a0€"
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, or ``None``."""
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,124 @@
+"""Portal forms of the application journey (django-crispy-forms, Bootstrap 5)."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from solidaire.templatetags.solidaire import euros
+
+from .models import Application
+
+
+class PortalFormHelper(FormHelper):
+    form_tag = False
+    disable_csrf = True
+
+
+class ProjectForm(forms.ModelForm):
+    """Step 1: the digital-mediation project."""
+
+    class Meta:
+        model = Application
+        fields = [
+            "title",
+            "summary",
+            "audience",
+            "expected_beneficiaries",
+            "activities",
+            "opens_mediation_space",
+            "partners_description",
+            "aim",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "audience": forms.Textarea(attrs={"rows": 3}),
+            "activities": forms.Textarea(attrs={"rows": 4}),
+            "partners_description": forms.Textarea(attrs={"rows": 3}),
+            "aim": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "title": _("Un titre court qui dit ce que le projet change pour les habitants."),
+            "summary": _("En quelques phrases : le besoin, ce que vous allez faire, pour qui."),
+            "expected_beneficiaries": _("Une estimation sur la première année suffit."),
+            "partners_description": _("Mairie, médiathèque, école, association… (facultatif)"),
+        }
+
+    def __init__(self, *args, call, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["title"].max_length = 200
+        self.fields["expected_beneficiaries"].min_value = 1
+        self.fields["expected_beneficiaries"].widget.attrs["min"] = 1
+        self.fields["expected_beneficiaries"].max_value = 1_000_000
+        if not call.requires_aim:
+            del self.fields["aim"]
+        self.helper = PortalFormHelper()
+        self.helper.layout = Layout(*[Field(name) for name in self.fields])
+
+
+class RequestForm(forms.Form):
+    """Step 2: packs requested per offer and the receiving site."""
+
+    site = forms.ModelChoiceField(
+        label=_("Site de réception du matériel"),
+        queryset=None,
+        empty_label=_("Choisissez un site"),
+        help_text=_("Le matériel sera livré à cette adresse."),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.application = application
+        self.fields["site"].queryset = application.centre.sites.filter(is_active=True)
+        requested = {line.offer_id: line.requested_quantity for line in application.lines.all()}
+        self.offers = list(application.call.offers.all())
+        fields = []
+        for offer in self.offers:
+            name = self.offer_field_name(offer)
+            self.fields[name] = forms.IntegerField(
+                label=_("%(pack)s – nombre de packs") % {"pack": offer.pack_type.name},
+                min_value=0,
+                max_value=offer.per_centre_cap,
+                initial=requested.get(offer.pk, 0),
+                help_text=_("Prix solidaire %(price)s par pack, au plus %(cap)s par centre.")
+                % {"price": euros(offer.solidarity_price), "cap": offer.per_centre_cap},
+                error_messages={
+                    "max_value": _("Au plus %(limit_value)s pack(s) par centre."),
+                    "min_value": _("La quantité ne peut pas être négative."),
+                },
+            )
+            fields.append(Field(name))
+        if application.site_id:
+            self.fields["site"].initial = application.site_id
+        self.helper = PortalFormHelper()
+        self.helper.layout = Layout(Div(*fields), Field("site"))
+
+    @staticmethod
+    def offer_field_name(offer):
+        return f"offer_{offer.pk}"
+
+    def quantities(self):
+        return {
+            offer.pk: self.cleaned_data.get(self.offer_field_name(offer)) or 0
+            for offer in self.offers
+        }
+
+
+class AttachmentForm(forms.Form):
+    """Step 3: a supporting document (PDF, JPEG or PNG, 10 MB at most)."""
+
+    file = forms.FileField(
+        label=_("Fichier"),
+        help_text=_("PDF, JPEG ou PNG, 10 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=200,
+        required=False,
+        help_text=_("Par exemple : budget prévisionnel, statuts, photo du local."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()

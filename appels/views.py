@@ -1,0 +1,318 @@
+"""Portal pages of calls and applications, for centre staff (and the public for calls)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
+
+from centres.portal import CentreStaffMixin, current_centre
+from solidaire.errors import DomainError
+
+from . import services
+from .forms import AttachmentForm, ProjectForm, RequestForm
+from .models import Application, ApplicationStatus, Call, CallStatus
+
+STEPS = [
+    ("projet", gettext_lazy("Le projet")),
+    ("demande", gettext_lazy("Le matériel demandé")),
+    ("pieces", gettext_lazy("Pièces jointes")),
+    ("recapitulatif", gettext_lazy("Vérifier et déposer")),
+]
+
+
+def eligibility(call, centre, now=None):
+    """``(True, "")`` when ``centre`` may apply to ``call`` now, else ``(False, reason)``."""
+    if centre is None:
+        return False, ""
+    try:
+        services.check_centre_may_apply(call, centre, now=now)
+    except DomainError as error:
+        return False, error.messages[0]
+    return True, ""
+
+
+class CallListView(ListView):
+    """Open calls with what each offers; public."""
+
+    template_name = "appels/call_list.html"
+    context_object_name = "calls"
+
+    def get_queryset(self):
+        return (
+            Call.objects.filter(status=CallStatus.OPEN)
+            .prefetch_related("offers__pack_type", "call_partners__partner")
+            .order_by("closes_at")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        centre = current_centre(self.request.user)
+        context["centre"] = centre
+        context["eligibility"] = {call.pk: eligibility(call, centre) for call in context["calls"]}
+        return context
+
+
+class CallDetailView(DetailView):
+    template_name = "appels/call_detail.html"
+    context_object_name = "call"
+
+    def get_queryset(self):
+        return Call.objects.public().prefetch_related(
+            "offers__pack_type", "call_partners__partner", "criteria"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        centre = current_centre(self.request.user)
+        context["centre"] = centre
+        context["can_apply"], context["why_not"] = eligibility(self.object, centre)
+        if centre:
+            context["application"] = Application.objects.filter(
+                call=self.object, centre=centre
+            ).first()
+        return context
+
+
+class StartApplicationView(CentreStaffMixin, View):
+    """Start (or resume) the centre's application to a call."""
+
+    def post(self, request, slug):
+        call = get_object_or_404(Call.objects.public(), slug=slug)
+        existing = Application.objects.filter(call=call, centre=self.centre).first()
+        if existing:
+            return redirect(existing_step_url(existing))
+        try:
+            application = services.start_application(call, self.centre, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+            return redirect("appels:call_detail", slug=call.slug)
+        messages.success(request, _("Votre brouillon est créé : il est enregistré à chaque étape."))
+        return redirect("appels:application_step", pk=application.pk, step="projet")
+
+
+def existing_step_url(application):
+    if application.status == ApplicationStatus.DRAFT:
+        return reverse("appels:application_step", args=[application.pk, "projet"])
+    return reverse("appels:application_detail", args=[application.pk])
+
+
+def scoped_applications(user):
+    return Application.objects.visible_to(user).select_related("call", "centre", "site")
+
+
+class DashboardView(CentreStaffMixin, TemplateView):
+    """The centre's applications with their status and next step."""
+
+    template_name = "appels/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["applications"] = (
+            Application.objects.filter(centre=self.centre)
+            .select_related("call")
+            .prefetch_related("lines__offer__pack_type")
+            .order_by("-call__opens_at")
+        )
+        context["open_calls"] = Call.objects.accepting_applications().exclude(
+            applications__centre=self.centre
+        )
+        return context
+
+
+class ApplicationMixin(CentreStaffMixin):
+    """Fetch the application through the user's scope: another centre's is a 404."""
+
+    def get_application(self):
+        application = get_object_or_404(
+            scoped_applications(self.request.user)
+            .filter(centre=self.centre)
+            .prefetch_related(Prefetch("lines", queryset=_lines()), "attachments"),
+            pk=self.kwargs["pk"],
+        )
+        return application
+
+
+def _lines():
+    from .models import ApplicationLine
+
+    return ApplicationLine.objects.select_related("offer__pack_type")
+
+
+class ApplicationDetailView(ApplicationMixin, TemplateView):
+    template_name = "appels/application_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["application"] = application = self.get_application()
+        context["is_editable"] = application.status == ApplicationStatus.DRAFT and (
+            application.call.is_accepting_applications()
+        )
+        return context
+
+
+class ApplicationStepView(ApplicationMixin, TemplateView):
+    """One step of the multi-step form; every step saves the draft."""
+
+    template_name = "appels/application_step.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs["step"] not in dict(STEPS):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def setup_application(self):
+        self.application = self.get_application()
+        self.step = self.kwargs["step"]
+        self.editable = self.application.status == ApplicationStatus.DRAFT and (
+            self.application.call.is_accepting_applications()
+        )
+
+    def make_form(self, data=None, files=None):
+        application = self.application
+        if self.step == "projet":
+            return ProjectForm(data, instance=application, call=application.call)
+        if self.step == "demande":
+            return RequestForm(data, application=application)
+        if self.step == "pieces":
+            return AttachmentForm(data, files)
+        return None
+
+    def get(self, request, *args, **kwargs):
+        self.setup_application()
+        if self.application.status != ApplicationStatus.DRAFT:
+            return redirect("appels:application_detail", pk=self.application.pk)
+        if not self.editable:
+            messages.warning(
+                request,
+                _(
+                    "La date limite de candidature est passée : votre brouillon reste "
+                    "consultable mais ne peut plus être déposé."
+                ),
+            )
+        return self.render_to_response(self.get_context_data(form=self.make_form()))
+
+    def post(self, request, *args, **kwargs):
+        self.setup_application()
+        form = self.make_form(request.POST, request.FILES)
+        if form is None or not self.editable:
+            return redirect("appels:application_detail", pk=self.application.pk)
+        if form.is_valid():
+            try:
+                self.save(form)
+            except DomainError as error:
+                self.attach_error(form, error)
+            else:
+                if "rester" in request.POST or self.step == "pieces":
+                    messages.success(request, _("Brouillon enregistré."))
+                    return redirect(request.path)
+                messages.success(request, _("Brouillon enregistré."))
+                return redirect(self.next_url())
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def save(self, form):
+        user = self.request.user
+        if self.step == "projet":
+            fields = {name: form.cleaned_data[name] for name in form.fields}
+            services.update_application_draft(self.application, by=user, **fields)
+        elif self.step == "demande":
+            services.set_application_request(
+                self.application,
+                site=form.cleaned_data["site"],
+                quantities=form.quantities(),
+                by=user,
+            )
+        elif self.step == "pieces":
+            services.add_attachment(
+                self.application,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                by=user,
+            )
+
+    def attach_error(self, form, error):
+        if hasattr(error, "error_dict") and self.step == "demande":
+            for offer_id, field_errors in error.error_dict.items():
+                name = f"offer_{offer_id}"
+                form.add_error(name if name in form.fields else None, field_errors)
+            return
+        field = {"site": "site", "too_big": "file", "bad_type": "file"}.get(error.code)
+        form.add_error(field if field in form.fields else None, error.messages[0])
+
+    def next_url(self):
+        names = [name for name, _label in STEPS]
+        following = names[min(names.index(self.step) + 1, len(names) - 1)]
+        return reverse("appels:application_step", args=[self.application.pk, following])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            application=self.application, step=self.step, steps=STEPS, editable=self.editable
+        )
+        if self.step == "recapitulatif":
+            try:
+                services.check_application_complete(self.application)
+                context["missing"] = ""
+            except DomainError as error:
+                context["missing"] = error.messages[0]
+        return context
+
+
+class SubmitApplicationView(ApplicationMixin, View):
+    def post(self, request, pk):
+        application = self.get_application()
+        try:
+            services.submit_application(application, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+            return redirect("appels:application_step", pk=pk, step="recapitulatif")
+        messages.success(
+            request,
+            _("Votre candidature est déposée. Un accusé de réception est envoyé par e-mail."),
+        )
+        return redirect("appels:application_detail", pk=pk)
+
+
+class WithdrawApplicationView(ApplicationMixin, View):
+    def post(self, request, pk):
+        application = self.get_application()
+        try:
+            services.withdraw_application(application, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("Votre candidature est retirée."))
+        return redirect("appels:application_detail", pk=pk)
+
+
+class RemoveAttachmentView(ApplicationMixin, View):
+    def post(self, request, pk, attachment_pk):
+        application = self.get_application()
+        attachment = get_object_or_404(application.attachments.all(), pk=attachment_pk)
+        try:
+            services.remove_attachment(attachment, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("Pièce jointe supprimée."))
+        return redirect("appels:application_step", pk=pk, step="pieces")
+
+
+class AttachmentDownloadView(ApplicationMixin, View):
+    """Private files go through this check: another centre's file is a 404."""
+
+    def get(self, request, pk, attachment_pk):
+        application = self.get_application()
+        attachment = get_object_or_404(application.attachments.all(), pk=attachment_pk)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,37 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from . import views
+
+app_name = "centres"
+
+urlpatterns = [
+    path("compte/connexion/", views.LoginView.as_view(), name="login"),
+    path("compte/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "compte/mot-de-passe/oublie/",
+        auth_views.PasswordResetView.as_view(
+            success_url=reverse_lazy("centres:password_reset_done"),
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "compte/mot-de-passe/envoye/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("centres:password_reset_complete")
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/mot-de-passe/change/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
