@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from solidaire.templatetags.solidaire import euros
 
-from .models import Application
+from .models import Application, SurveyAnswer
 
 
 class PortalFormHelper(FormHelper):
@@ -121,4 +121,57 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class AgreementSignatureForm(forms.Form):
+    """The centre's explicit acceptance of its agreement."""
+
+    signer_name = forms.CharField(label=_("Nom et prénom du signataire"), max_length=150)
+    signer_role = forms.CharField(
+        label=_("Qualité du signataire"),
+        max_length=150,
+        help_text=_("Par exemple : directrice, président de l’association."),
+    )
+    accept = forms.BooleanField(
+        label=_("J’ai lu la convention et je l’accepte au nom du centre."),
+        error_messages={"required": _("Cochez cette case pour signer la convention.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class SurveyForm(forms.ModelForm):
+    """The satisfaction survey, after delivery."""
+
+    class Meta:
+        model = SurveyAnswer
+        fields = [
+            "satisfaction",
+            "equipment_quality",
+            "ease_of_installation",
+            "after_sales_responsiveness",
+            "opened_mediation_space",
+            "testimonial",
+        ]
+        widgets = {
+            "satisfaction": forms.RadioSelect,
+            "equipment_quality": forms.RadioSelect,
+            "ease_of_installation": forms.RadioSelect,
+            "after_sales_responsiveness": forms.RadioSelect,
+            "testimonial": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "testimonial": _("Facultatif : ce que le matériel a changé pour votre centre."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["after_sales_responsiveness"].required = False
+        self.fields["after_sales_responsiveness"].choices = [
+            ("", _("Nous n’avons pas eu besoin du SAV")),
+            *self.fields["after_sales_responsiveness"].choices[1:],
+        ]
         self.helper = PortalFormHelper()

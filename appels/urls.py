@@ -41,4 +41,5 @@ urlpatterns = [
         views.RemoveAttachmentView.as_view(),
         name="attachment_remove",
     ),
+    path("candidatures/<int:pk>/convention/", views.AgreementView.as_view(), name="agreement"),
 ]

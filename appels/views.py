@@ -14,8 +14,8 @@ from centres.portal import CentreStaffMixin, current_centre
 from solidaire.errors import DomainError
 
 from . import services
-from .forms import AttachmentForm, ProjectForm, RequestForm
-from .models import Application, ApplicationStatus, Call, CallStatus
+from .forms import AgreementSignatureForm, AttachmentForm, ProjectForm, RequestForm
+from .models import Agreement, Application, ApplicationStatus, Call, CallStatus
 
 STEPS = [
     ("projet", gettext_lazy("Le projet")),
@@ -316,3 +316,48 @@ class AttachmentDownloadView(ApplicationMixin, View):
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+class AgreementView(ApplicationMixin, TemplateView):
+    """Read the agreement and sign it (an explicit, recorded acceptance)."""
+
+    template_name = "appels/agreement.html"
+
+    def get_agreement(self):
+        application = self.get_application()
+        agreement = Agreement.objects.filter(application=application).first()
+        if agreement is None:
+            raise Http404
+        return application, agreement
+
+    def get(self, request, *args, **kwargs):
+        application, agreement = self.get_agreement()
+        initial = {"signer_name": request.user.get_full_name(), "signer_role": self.membership.role}
+        return self.render_to_response(
+            self.get_context_data(
+                application=application,
+                agreement=agreement,
+                form=AgreementSignatureForm(initial=initial),
+            )
+        )
+
+    def post(self, request, *args, **kwargs):
+        application, agreement = self.get_agreement()
+        form = AgreementSignatureForm(request.POST)
+        if form.is_valid():
+            try:
+                services.sign_agreement(
+                    agreement,
+                    by=request.user,
+                    signer_name=form.cleaned_data["signer_name"],
+                    signer_role=form.cleaned_data["signer_role"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                messages.success(request, _("Convention signée. Merci !"))
+                return redirect("appels:agreement", pk=application.pk)
+        return self.render_to_response(
+            self.get_context_data(application=application, agreement=agreement, form=form),
+            status=400,
+        )

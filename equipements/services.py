@@ -245,6 +245,27 @@ def deliver_shipment(shipment, *, by=None, now=None):
 
 
 @transaction.atomic
+def confirm_reception(shipment, *, received_serials, note="", by, now=None):
+    """The centre confirms what arrived, item by item.
+
+    Everything received closes the shipment as delivered; a missing item (or a note on a
+    problem) records an incident with the missing serials, for logistics to follow up.
+    """
+    shipment = _locked(shipment)
+    expected = {item.serial_number for item in _shipment_items(shipment)}
+    received = set(received_serials) & expected
+    missing = sorted(expected - received)
+    if not missing and not note.strip():
+        return deliver_shipment(shipment, by=by, now=now)
+    lines = []
+    if missing:
+        lines.append(_("Non reçus : %(serials)s.") % {"serials": ", ".join(missing)})
+    if note.strip():
+        lines.append(note.strip())
+    return report_incident(shipment, note="\n".join(lines), by=by)
+
+
+@transaction.atomic
 def report_incident(shipment, *, note, by=None):
     shipment = _locked(shipment)
     if not note.strip():

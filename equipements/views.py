@@ -1,8 +1,31 @@
-from django.views.generic import TemplateView
+"""Public home and the centre's follow-up pages: delivery, invoices, survey, after-sales."""
 
-from appels.models import Call
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, ListView, TemplateView
 
+from appels import services as appels_services
+from appels.forms import SurveyForm
+from appels.models import Agreement, Application, ApplicationStatus, Call, SurveyAnswer
+from centres.portal import CentreStaffMixin
+from solidaire.errors import DomainError
+
+from . import services
+from .forms import ReceptionForm, TicketForm
 from .impact import figures_by_call, headline_figures
+from .models import (
+    AllocationLine,
+    Invoice,
+    Item,
+    ItemStatus,
+    Shipment,
+    ShipmentStatus,
+    SupportTicket,
+)
 
 
 class HomeView(TemplateView):
@@ -21,3 +44,201 @@ class HomeView(TemplateView):
         context["figures"] = headline_figures(published)
         context["editions"] = figures_by_call(published)
         return context
+
+
+def shipment_items(shipment):
+    return (
+        Item.objects.filter(
+            allocations__line__allocation__shipment=shipment,
+            allocations__released_at__isnull=True,
+        )
+        .select_related("device_model")
+        .order_by("serial_number")
+    )
+
+
+class FollowUpView(CentreStaffMixin, TemplateView):
+    """Everything after selection, on one page: agreement, delivery, invoice, survey, SAV."""
+
+    template_name = "equipements/follow_up.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        application = get_object_or_404(
+            Application.objects.visible_to(self.request.user)
+            .filter(centre=self.centre, status=ApplicationStatus.SELECTED)
+            .select_related("call", "site", "allocation__shipment__site")
+            .prefetch_related(
+                Prefetch("allocation__lines", AllocationLine.objects.select_related("pack_type")),
+                "allocation__invoices",
+            ),
+            pk=self.kwargs["pk"],
+        )
+        allocation = getattr(application, "allocation", None)
+        shipment = allocation.shipment if allocation else None
+        context.update(
+            application=application,
+            agreement=Agreement.objects.filter(application=application).first(),
+            allocation=allocation,
+            shipment=shipment,
+            invoices=list(allocation.invoices.all()) if allocation else [],
+            survey_answer=SurveyAnswer.objects.filter(application=application).first(),
+            tickets=SupportTicket.objects.filter(
+                centre=self.centre, item__allocations__line__allocation=allocation
+            )
+            .select_related("item")
+            .distinct()
+            if allocation
+            else [],
+        )
+        if shipment and shipment.status == ShipmentStatus.SHIPPED:
+            context["reception_form"] = ReceptionForm(items=list(shipment_items(shipment)))
+        if shipment and shipment.status == ShipmentStatus.DELIVERED:
+            context["items"] = list(shipment_items(shipment))
+        return context
+
+
+class ConfirmReceptionView(CentreStaffMixin, View):
+    def post(self, request, pk):
+        shipment = get_object_or_404(
+            Shipment.objects.visible_to(request.user).filter(site__centre=self.centre), pk=pk
+        )
+        application = shipment.allocations.select_related("application").first().application
+        form = ReceptionForm(request.POST, items=list(shipment_items(shipment)))
+        if not form.is_valid():
+            messages.error(request, _("Le formulaire de réception contient des erreurs."))
+            return redirect("equipements:follow_up", pk=application.pk)
+        try:
+            shipment = services.confirm_reception(
+                shipment,
+                received_serials=form.cleaned_data["received"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+        else:
+            if shipment.status == ShipmentStatus.DELIVERED:
+                messages.success(request, _("Réception confirmée. Merci !"))
+            else:
+                messages.warning(
+                    request,
+                    _("Le problème est signalé à la logistique, qui vous recontacte."),
+                )
+        return redirect("equipements:follow_up", pk=application.pk)
+
+
+class SurveyView(CentreStaffMixin, TemplateView):
+    """The satisfaction survey, open once the equipment is delivered."""
+
+    template_name = "equipements/survey.html"
+
+    def get_application(self):
+        application = get_object_or_404(
+            Application.objects.visible_to(self.request.user)
+            .filter(centre=self.centre, status=ApplicationStatus.SELECTED)
+            .select_related("call", "allocation"),
+            pk=self.kwargs["pk"],
+        )
+        allocation = getattr(application, "allocation", None)
+        if allocation is None or allocation.status != "delivered":
+            raise Http404
+        return application
+
+    def get(self, request, *args, **kwargs):
+        application = self.get_application()
+        if SurveyAnswer.objects.filter(application=application).exists():
+            messages.info(request, _("Vous avez déjà répondu à l’enquête : merci !"))
+            return redirect("equipements:follow_up", pk=application.pk)
+        return self.render_to_response(
+            self.get_context_data(application=application, form=SurveyForm())
+        )
+
+    def post(self, request, *args, **kwargs):
+        application = self.get_application()
+        form = SurveyForm(request.POST)
+        if form.is_valid():
+            answers = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            try:
+                appels_services.answer_survey(application, by=request.user, answers=answers)
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                messages.success(request, _("Merci pour vos réponses !"))
+                return redirect("equipements:follow_up", pk=application.pk)
+        return self.render_to_response(
+            self.get_context_data(application=application, form=form), status=400
+        )
+
+
+class InvoiceDetailView(CentreStaffMixin, DetailView):
+    template_name = "equipements/invoice_detail.html"
+    context_object_name = "invoice"
+
+    def get_queryset(self):
+        return (
+            Invoice.objects.visible_to(self.request.user)
+            .filter(allocation__application__centre=self.centre)
+            .select_related("allocation__application__call", "corrects")
+            .prefetch_related("lines")
+        )
+
+
+def delivered_items(centre):
+    return (
+        Item.objects.for_centre(centre)
+        .filter(status=ItemStatus.DELIVERED)
+        .select_related("device_model")
+        .order_by("serial_number")
+    )
+
+
+class TicketListView(CentreStaffMixin, ListView):
+    template_name = "equipements/ticket_list.html"
+    context_object_name = "tickets"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            SupportTicket.objects.visible_to(self.request.user)
+            .filter(centre=self.centre)
+            .select_related("item__device_model")
+        )
+
+
+class TicketCreateView(CentreStaffMixin, TemplateView):
+    template_name = "equipements/ticket_form.html"
+
+    def get(self, request, *args, **kwargs):
+        form = TicketForm(items=delivered_items(self.centre), initial=request.GET)
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = TicketForm(request.POST, items=delivered_items(self.centre))
+        if form.is_valid():
+            try:
+                ticket = services.open_ticket(
+                    form.cleaned_data["item"],
+                    centre=self.centre,
+                    subject=form.cleaned_data["subject"],
+                    description=form.cleaned_data["description"],
+                    by=request.user,
+                )
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                messages.success(request, _("Votre demande est enregistrée : le SAV vous répond."))
+                return redirect("equipements:ticket_detail", pk=ticket.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class TicketDetailView(CentreStaffMixin, DetailView):
+    template_name = "equipements/ticket_detail.html"
+    context_object_name = "ticket"
+
+    def get_queryset(self):
+        return (
+            SupportTicket.objects.visible_to(self.request.user)
+            .filter(centre=self.centre)
+            .select_related("item__device_model", "replacement_item__device_model")
+        )

@@ -1,0 +1,766 @@
+"""Admin of calls, applications, reviews, decisions, agreements and surveys.
+
+Statuses are read-only here: every change of state goes through ``appels.services`` (admin
+actions, or saving a form that calls a service). A refused request is reported as an error
+message and changes nothing.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from centres.roles import is_logistics, is_programme_manager, is_reviewer
+from solidaire.errors import DomainError
+
+from . import services
+from .models import (
+    Agreement,
+    AgreementStatus,
+    Application,
+    ApplicationLine,
+    ApplicationStatus,
+    Attachment,
+    Call,
+    CallOffer,
+    CallPartner,
+    Criterion,
+    Decision,
+    PackType,
+    Review,
+    ReviewStatus,
+    Score,
+    SurveyAnswer,
+)
+
+# --- Shared helpers (also used by equipements.admin) ------------------------------------
+
+
+def run_service_action(modeladmin, request, queryset, service, success_message, **kwargs):
+    """Call ``service(obj, **kwargs)`` for each selected object and report each outcome."""
+    for obj in queryset:
+        try:
+            service(obj, **kwargs)
+        except DomainError as error:
+            modeladmin.message_user(
+                request, f"{obj} : {' '.join(error.messages)}", level=messages.ERROR
+            )
+        else:
+            modeladmin.message_user(
+                request, success_message % {"object": obj}, level=messages.SUCCESS
+            )
+
+
+class ServiceFormMixin:
+    """For admins whose ``save_model`` calls a service: a refusal rolls back and is shown."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as error:
+            # The admin's transaction has been rolled back when the error reaches here.
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ReadOnlyInline:
+    """An inline that shows rows kept by the services: no add, change or delete here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def sees_every_application(user):
+    """Reviewers alone see only the applications assigned to them (blind review)."""
+    return is_programme_manager(user) or is_logistics(user) or not is_reviewer(user)
+
+
+# --- Pack types and calls ---------------------------------------------------------------
+
+
+@admin.register(PackType)
+class PackTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "units_per_pack", "market_value", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "composition")
+    list_per_page = 100
+
+
+class CallOfferInline(admin.TabularInline):
+    model = CallOffer
+    extra = 0
+    fields = ("pack_type", "quantity_available", "solidarity_price", "per_centre_cap")
+    autocomplete_fields = ("pack_type",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("pack_type", "call")
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+    fields = ("position", "name", "description", "weight", "max_score")
+
+
+class CallPartnerInline(admin.TabularInline):
+    model = CallPartner
+    extra = 0
+    fields = ("partner", "role")
+    autocomplete_fields = ("partner",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("partner")
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "edition",
+        "status",
+        "opens_at",
+        "closes_at",
+        "submitted_count",
+        "results_published_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("title", "edition", "slug")
+    date_hierarchy = "opens_at"
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("status", "results_published_at", "created_at")
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "edition", "status", "summary", "description")}),
+        (
+            _("Calendrier"),
+            {"fields": ("opens_at", "closes_at", "review_ends_at", "results_published_at")},
+        ),
+        (
+            _("Évaluation"),
+            {
+                "fields": (
+                    "requires_aim",
+                    "reviewers_per_application",
+                    "conflict_rule",
+                    "is_blind_review",
+                ),
+            },
+        ),
+        (_("Facturation"), {"fields": ("invoice_on_delivery", "created_at")}),
+    )
+    inlines = (CallOfferInline, CriterionInline, CallPartnerInline)
+    actions = ("open_calls", "start_reviews", "publish_call_results", "archive_calls")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                submitted_count=Count(
+                    "applications", filter=~Q(applications__status=ApplicationStatus.DRAFT)
+                )
+            )
+        )
+
+    @admin.display(description=_("candidatures déposées"), ordering="submitted_count")
+    def submitted_count(self, obj):
+        return obj.submitted_count
+
+    @admin.action(description=_("Ouvrir aux candidatures"), permissions=("change",))
+    def open_calls(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.open_call,
+            _("« %(object)s » est ouvert aux candidatures."),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Clore les candidatures et lancer l’évaluation"), permissions=("change",))
+    def start_reviews(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.start_review,
+            _("« %(object)s » est en évaluation."),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Publier les résultats"), permissions=("change",))
+    def publish_call_results(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.publish_results,
+            _("Les résultats de « %(object)s » sont publiés."),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Archiver"), permissions=("change",))
+    def archive_calls(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.archive_call,
+            _("« %(object)s » est archivé."),
+            by=request.user,
+        )
+
+
+# --- Applications -----------------------------------------------------------------------
+
+
+class ApplicationLineInline(admin.TabularInline):
+    model = ApplicationLine
+    extra = 0
+    fields = ("offer", "requested_quantity", "granted_quantity", "granted_unit_price")
+    readonly_fields = ("granted_quantity", "granted_unit_price")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("offer__pack_type", "offer__call")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        offer_field = formset.form.base_fields.get("offer")
+        if offer_field is not None:
+            offers = CallOffer.objects.select_related("pack_type", "call")
+            offer_field.queryset = offers.filter(call_id=obj.call_id) if obj else offers
+        return formset
+
+
+class AttachmentInline(ReadOnlyInline, admin.TabularInline):
+    model = Attachment
+    fields = ("download", "description", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("fichier"))
+    def download(self, obj):
+        url = reverse("admin:appels_application_attachment", args=[obj.application_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+
+class ReviewInline(ReadOnlyInline, admin.TabularInline):
+    model = Review
+    fields = ("reviewer", "status", "recommendation", "total", "submitted_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("reviewer")
+            .prefetch_related(
+                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
+            )
+        )
+
+    @admin.display(description=_("note /100"))
+    def total(self, obj):
+        return review_total(obj)
+
+
+def review_total(review):
+    """Weighted total of prefetched scores (``services.weighted_total`` does the maths)."""
+    return services.weighted_total(
+        (s.value, s.criterion.max_score, s.criterion.weight) for s in review.scores.all()
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = (
+        "centre_name",
+        "call",
+        "title",
+        "status",
+        "region",
+        "submitted_at",
+        "opens_mediation_space",
+    )
+    list_select_related = ("call", "centre")
+    list_filter = ("status", "call", "centre__region", "opens_mediation_space")
+    search_fields = ("centre__name", "centre__siret", "centre__city", "title")
+    date_hierarchy = "submitted_at"
+    autocomplete_fields = ("centre", "site")
+    raw_id_fields = ("created_by",)
+    readonly_fields = (
+        "status",
+        "submitted_at",
+        "decided_at",
+        "withdrawn_at",
+        "waitlist_rank",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("call", "centre", "site", "status", "waitlist_rank")}),
+        (
+            _("Projet"),
+            {
+                "fields": (
+                    "title",
+                    "summary",
+                    "audience",
+                    "expected_beneficiaries",
+                    "activities",
+                    "opens_mediation_space",
+                    "partners_description",
+                    "aim",
+                ),
+            },
+        ),
+        (
+            _("Suivi"),
+            {
+                "fields": (
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "submitted_at",
+                    "decided_at",
+                    "withdrawn_at",
+                ),
+            },
+        ),
+    )
+    inlines = (ApplicationLineInline, AttachmentInline, ReviewInline)
+    actions = ("issue_agreements",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("call", "centre")
+        if not sees_every_application(request.user):
+            queryset = queryset.filter(
+                pk__in=Review.objects.assigned_to(request.user).values("application")
+            )
+        return queryset
+
+    def get_inlines(self, request, obj):
+        if is_programme_manager(request.user):
+            return self.inlines
+        return [inline for inline in self.inlines if inline is not ReviewInline]
+
+    def get_urls(self):
+        download = path(
+            "<path:object_id>/pieces/<int:attachment_pk>/",
+            self.admin_site.admin_view(self.attachment_view),
+            name="appels_application_attachment",
+        )
+        return [download, *super().get_urls()]
+
+    def attachment_view(self, request, object_id, attachment_pk):
+        """Private files are served after the same check as the application itself."""
+        application = self.get_object(request, object_id)
+        if application is None or not self.has_view_permission(request, application):
+            raise Http404
+        attachment = get_object_or_404(application.attachments.all(), pk=attachment_pk)
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @admin.display(description=_("centre"), ordering="centre__name")
+    def centre_name(self, obj):
+        return obj.centre.name
+
+    @admin.display(description=_("région"), ordering="centre__region")
+    def region(self, obj):
+        return obj.centre.get_region_display()
+
+    @admin.action(description=_("Émettre la convention"), permissions=("change",))
+    def issue_agreements(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.issue_agreement,
+            _("Convention émise pour « %(object)s »."),
+        )
+
+
+# --- Reviews ----------------------------------------------------------------------------
+
+
+class ScoreInline(ReadOnlyInline, admin.TabularInline):
+    model = Score
+    fields = ("criterion", "value", "max_score")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion")
+
+    @admin.display(description=_("note maximale"))
+    def max_score(self, obj):
+        return obj.criterion.max_score
+
+
+class ReviewAssignForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = ("application", "reviewer")
+
+
+class ReviewForm(forms.ModelForm):
+    """A reviewer's evaluation: one score per criterion of the call, an opinion, or a conflict."""
+
+    submit = forms.BooleanField(
+        label=_("Rendre l’évaluation"),
+        required=False,
+        help_text=_("Une évaluation rendue reste modifiable jusqu’à la fin de l’évaluation."),
+    )
+    conflict = forms.CharField(
+        label=_("Déclarer un conflit d’intérêts"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Indiquez le motif : le dossier quittera votre liste."),
+    )
+    criteria = ()
+
+    class Meta:
+        model = Review
+        fields = ("comment", "recommendation")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        values = dict(self.instance.scores.values_list("criterion_id", "value"))
+        for criterion in self.criteria:
+            self.fields[score_field(criterion)].initial = values.get(criterion.pk)
+
+    def scores(self):
+        return {
+            criterion.pk: self.cleaned_data[score_field(criterion)]
+            for criterion in self.criteria
+            if self.cleaned_data.get(score_field(criterion)) is not None
+        }
+
+
+def score_field(criterion):
+    return f"score_{criterion.pk}"
+
+
+def review_form_for(criteria):
+    """A ReviewForm with one score field per criterion of the call's grid."""
+    fields = {
+        score_field(criterion): forms.IntegerField(
+            label=criterion.name,
+            required=False,
+            min_value=0,
+            max_value=criterion.max_score,
+            help_text=_("sur %(max)s") % {"max": criterion.max_score},
+        )
+        for criterion in criteria
+    }
+    return type("ReviewForm", (ReviewForm,), {**fields, "criteria": tuple(criteria)})
+
+
+@admin.register(Review)
+class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
+    list_display = (
+        "application_centre",
+        "call",
+        "reviewer",
+        "status",
+        "recommendation",
+        "total",
+        "submitted_at",
+    )
+    list_select_related = ("application__centre", "application__call", "reviewer")
+    list_filter = ("status", "recommendation", "application__call")
+    search_fields = (
+        "application__centre__name",
+        "reviewer__email",
+        "reviewer__first_name",
+        "reviewer__last_name",
+    )
+    autocomplete_fields = ("application", "reviewer")
+    date_hierarchy = "assigned_at"
+    list_per_page = 50
+    inlines = (ScoreInline,)
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("application__centre", "application__call", "reviewer")
+            .prefetch_related(
+                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
+            )
+        )
+        if not is_programme_manager(request.user):
+            queryset = queryset.filter(pk__in=Review.objects.assigned_to(request.user))
+        return queryset
+
+    def is_evaluating(self, request, obj):
+        """Only the assigned reviewer writes the evaluation, while it is not a conflict."""
+        return (
+            obj is not None
+            and obj.reviewer_id == request.user.pk
+            and obj.status != ReviewStatus.CONFLICT
+        )
+
+    def has_add_permission(self, request):
+        return is_programme_manager(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not self.is_evaluating(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": ("application", "reviewer")}),)
+        header = (None, {"fields": ("application", "reviewer", "status", "submitted_at")})
+        if self.is_evaluating(request, obj):
+            criteria = obj.application.call.criteria.all()
+            return (
+                header,
+                (_("Notes"), {"fields": [score_field(c) for c in criteria]}),
+                (_("Avis"), {"fields": ("comment", "recommendation", "submit")}),
+                (_("Conflit d’intérêts"), {"fields": ("conflict",)}),
+            )
+        return (
+            header,
+            (_("Avis"), {"fields": ("total", "comment", "recommendation", "conflict_reason")}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if self.is_evaluating(request, obj):
+            return ("application", "reviewer", "status", "submitted_at")
+        return (
+            "application",
+            "reviewer",
+            "status",
+            "submitted_at",
+            "total",
+            "comment",
+            "recommendation",
+            "conflict_reason",
+        )
+
+    def get_inlines(self, request, obj):
+        return () if obj is None or self.is_evaluating(request, obj) else self.inlines
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ReviewAssignForm
+        elif self.is_evaluating(request, obj):
+            kwargs["form"] = review_form_for(list(obj.application.call.criteria.all()))
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            review = services.assign_reviewer(obj.application, obj.reviewer, by=request.user)
+            obj.pk, obj.assigned_at = review.pk, review.assigned_at
+        elif form.cleaned_data.get("conflict", "").strip():
+            services.declare_conflict(obj, reason=form.cleaned_data["conflict"], by=request.user)
+        else:
+            services.save_review(
+                obj,
+                scores=form.scores(),
+                comment=form.cleaned_data["comment"],
+                recommendation=form.cleaned_data["recommendation"],
+                submit=form.cleaned_data["submit"],
+                by=request.user,
+            )
+
+    @admin.display(description=_("centre"), ordering="application__centre__name")
+    def application_centre(self, obj):
+        return obj.application.centre.name
+
+    @admin.display(description=_("appel"), ordering="application__call")
+    def call(self, obj):
+        return obj.application.call.edition
+
+    @admin.display(description=_("note /100"))
+    def total(self, obj):
+        return review_total(obj)
+
+
+# --- Decisions, agreements, surveys -----------------------------------------------------
+
+
+@admin.register(Decision)
+class DecisionAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """Decisions are recorded through ``services.decide``; locked once published."""
+
+    list_display = (
+        "application_centre",
+        "call",
+        "outcome",
+        "rank",
+        "decided_at",
+        "decided_by",
+        "published_at",
+    )
+    list_select_related = ("application__centre", "application__call", "decided_by")
+    list_filter = ("outcome", "application__call", ("published_at", admin.EmptyFieldListFilter))
+    search_fields = ("application__centre__name", "application__centre__siret", "comment")
+    autocomplete_fields = ("application",)
+    date_hierarchy = "decided_at"
+    list_per_page = 100
+    fields = ("application", "outcome", "rank", "comment", "decided_by", "decided_at", "published_at")
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_locked:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # No service undoes a decision: the committee records another outcome instead.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ("decided_by", "decided_at", "published_at")
+        if obj.is_locked:
+            return self.fields
+        return ("application", "decided_by", "decided_at", "published_at")
+
+    def save_model(self, request, obj, form, change):
+        services.decide(
+            obj.application, obj.outcome, by=request.user, rank=obj.rank, comment=obj.comment
+        )
+        obj.pk = Decision.objects.values_list("pk", flat=True).get(application=obj.application)
+
+    @admin.display(description=_("centre"), ordering="application__centre__name")
+    def application_centre(self, obj):
+        return obj.application.centre.name
+
+    @admin.display(description=_("appel"), ordering="application__call")
+    def call(self, obj):
+        return obj.application.call.edition
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ServiceFormMixin, admin.ModelAdmin):
+    """Agreements are issued by the services; here they are followed and, if need be, voided."""
+
+    list_display = (
+        "number",
+        "application_centre",
+        "call",
+        "status",
+        "issued_at",
+        "signed_at",
+        "signer_name",
+    )
+    list_select_related = ("application__centre", "application__call")
+    list_filter = ("status", "application__call")
+    search_fields = ("number", "application__centre__name", "application__centre__siret")
+    date_hierarchy = "issued_at"
+    list_per_page = 100
+    fields = (
+        "number",
+        "application",
+        "status",
+        "issued_at",
+        "signed_at",
+        "signed_by",
+        "signer_name",
+        "signer_role",
+        "voided_at",
+        "void_reason",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == AgreementStatus.VOID:
+            return self.fields
+        return [f for f in self.fields if f != "void_reason"]
+
+    def save_model(self, request, obj, form, change):
+        if "void_reason" in form.changed_data and obj.void_reason.strip():
+            services.void_agreement(obj, reason=obj.void_reason, by=request.user)
+
+    @admin.display(description=_("centre"), ordering="application__centre__name")
+    def application_centre(self, obj):
+        return obj.application.centre.name
+
+    @admin.display(description=_("appel"), ordering="application__call")
+    def call(self, obj):
+        return obj.application.call.edition
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(admin.ModelAdmin):
+    """Answers are the centres' own words: only the testimonial's publication is decided here."""
+
+    list_display = (
+        "application_centre",
+        "call",
+        "satisfaction",
+        "equipment_quality",
+        "ease_of_installation",
+        "after_sales_responsiveness",
+        "opened_mediation_space",
+        "is_testimonial_publishable",
+        "answered_at",
+    )
+    list_editable = ("is_testimonial_publishable",)
+    list_select_related = ("application__centre", "application__call")
+    list_filter = (
+        "satisfaction",
+        "is_testimonial_publishable",
+        "opened_mediation_space",
+        "application__call",
+        "application__centre__region",
+    )
+    search_fields = ("application__centre__name", "testimonial")
+    date_hierarchy = "answered_at"
+    list_per_page = 100
+    readonly_fields = (
+        "application",
+        "satisfaction",
+        "equipment_quality",
+        "ease_of_installation",
+        "after_sales_responsiveness",
+        "opened_mediation_space",
+        "testimonial",
+        "answered_by",
+        "answered_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("centre"), ordering="application__centre__name")
+    def application_centre(self, obj):
+        return obj.application.centre.name
+
+    @admin.display(description=_("appel"), ordering="application__call")
+    def call(self, obj):
+        return obj.application.call.edition

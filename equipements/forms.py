@@ -1,0 +1,58 @@
+"""Portal forms of delivery and after-sales."""
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalFormHelper(FormHelper):
+    form_tag = False
+    disable_csrf = True
+
+
+class ReceptionForm(forms.Form):
+    """Tick each item received; anything unticked or a note reports a problem."""
+
+    received = forms.MultipleChoiceField(
+        label=_("Matériel reçu (cochez chaque numéro de série reçu)"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Un problème ? Décrivez-le"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Colis abîmé, appareil qui ne démarre pas… Laissez vide si tout va bien."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received"].choices = [
+            (item.serial_number, f"{item.device_model} – {item.serial_number}") for item in items
+        ]
+        self.fields["received"].initial = [item.serial_number for item in items]
+        self.helper = PortalFormHelper()
+
+
+class TicketForm(forms.Form):
+    item = forms.ChoiceField(label=_("Matériel concerné"))
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    description = forms.CharField(
+        label=_("Description du problème"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Ce qui se passe, depuis quand, ce que vous avez déjà essayé."),
+    )
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = {str(item.pk): item for item in items}
+        self.fields["item"].choices = [
+            ("", _("Choisissez le matériel")),
+            *[(str(item.pk), f"{item.device_model} – {item.serial_number}") for item in items],
+        ]
+        self.helper = PortalFormHelper()
+
+    def clean_item(self):
+        return self.items[self.cleaned_data["item"]]
