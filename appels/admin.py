@@ -191,7 +191,9 @@ class CallAdmin(admin.ModelAdmin):
             by=request.user,
         )
 
-    @admin.action(description=_("Clore les candidatures et lancer l’évaluation"), permissions=("change",))
+    @admin.action(
+        description=_("Clore les candidatures et lancer l’évaluation"), permissions=("change",)
+    )
     def start_reviews(self, request, queryset):
         run_service_action(
             self,
@@ -627,7 +629,15 @@ class DecisionAdmin(ServiceFormMixin, admin.ModelAdmin):
     autocomplete_fields = ("application",)
     date_hierarchy = "decided_at"
     list_per_page = 100
-    fields = ("application", "outcome", "rank", "comment", "decided_by", "decided_at", "published_at")
+    fields = (
+        "application",
+        "outcome",
+        "rank",
+        "comment",
+        "decided_by",
+        "decided_at",
+        "published_at",
+    )
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_locked:

@@ -34,4 +34,14 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path(
+        "compte/invitation/<uidb64>/<token>/",
+        views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
+    path("mon-centre/", views.MyCentreView.as_view(), name="my_centre"),
+    path("mon-centre/modifier/", views.CentreProfileEditView.as_view(), name="profile_edit"),
+    path("mon-centre/sites/nouveau/", views.SiteEditView.as_view(), name="site_create"),
+    path("mon-centre/sites/<int:pk>/", views.SiteEditView.as_view(), name="site_edit"),
+    path("mon-centre/inviter/", views.InviteColleagueView.as_view(), name="invite"),
 ]

@@ -1,5 +1,21 @@
+"""Accounts and the centre's own pages: profile, sites, colleagues."""
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from solidaire.errors import DomainError
+
+from . import services, tasks
+from .forms import CentreProfileForm, InvitationForm, SiteForm
+from .portal import CentreStaffMixin
 
 
 class LoginView(auth_views.LoginView):
@@ -11,3 +27,133 @@ class LoginView(auth_views.LoginView):
         if self.request.user.is_staff and not self.request.user.memberships.exists():
             return reverse("admin:index")
         return reverse("appels:dashboard")
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """First login of an invited colleague: choose a password, then logged in."""
+
+    template_name = "registration/invitation_accept.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("appels:dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Bienvenue ! Votre mot de passe est enregistré."))
+        return response
+
+
+class MyCentreView(CentreStaffMixin, TemplateView):
+    template_name = "centres/my_centre.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sites"] = self.centre.sites.all()
+        context["colleagues"] = self.centre.memberships.select_related("user").order_by(
+            "-is_referent", "user__last_name"
+        )
+        context["invitation_form"] = kwargs.get("invitation_form") or InvitationForm()
+        return context
+
+
+class ReferentMixin(CentreStaffMixin):
+    """Pages that change the centre: its referent only (others get 403)."""
+
+    def check_referent(self):
+        if not self.membership.is_referent:
+            raise PermissionDenied
+
+
+class CentreProfileEditView(ReferentMixin, TemplateView):
+    template_name = "centres/profile_form.html"
+
+    def get(self, request, *args, **kwargs):
+        self.check_referent()
+        return self.render_to_response(
+            self.get_context_data(form=CentreProfileForm(instance=self.centre))
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.check_referent()
+        form = CentreProfileForm(request.POST, instance=self.centre)
+        if form.is_valid():
+            try:
+                services.update_centre_profile(
+                    self.centre,
+                    by_membership=self.membership,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                messages.success(request, _("La fiche du centre est enregistrée."))
+                return redirect("centres:my_centre")
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SiteEditView(ReferentMixin, TemplateView):
+    template_name = "centres/site_form.html"
+
+    def get_site(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.centre.sites.all(), pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        self.check_referent()
+        site = self.get_site()
+        form = SiteForm(instance=site, centre=self.centre)
+        return self.render_to_response(self.get_context_data(form=form, site=site))
+
+    def post(self, request, *args, **kwargs):
+        self.check_referent()
+        site = self.get_site()
+        form = SiteForm(request.POST, instance=site, centre=self.centre)
+        if form.is_valid():
+            try:
+                services.save_site(
+                    self.centre,
+                    by_membership=self.membership,
+                    site=site,
+                    **{name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                messages.success(request, _("Le site est enregistré."))
+                return redirect("centres:my_centre")
+        return self.render_to_response(self.get_context_data(form=form, site=site), status=400)
+
+
+class InviteColleagueView(ReferentMixin, MyCentreView):
+    def get(self, request, *args, **kwargs):
+        return redirect("centres:my_centre")
+
+    def post(self, request, *args, **kwargs):
+        self.check_referent()
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                user, token = services.invite_colleague(
+                    self.centre, by_membership=self.membership, **form.cleaned_data
+                )
+            except DomainError as error:
+                form.add_error("email", error.messages[0])
+            else:
+                link = request.build_absolute_uri(
+                    reverse(
+                        "centres:invitation_accept",
+                        args=[urlsafe_base64_encode(force_bytes(user.pk)), token],
+                    )
+                )
+                inviter = request.user.get_full_name() or request.user.email
+                centre_id = self.centre.pk
+                transaction.on_commit(
+                    lambda: tasks.send_invitation.delay(user.pk, centre_id, link, inviter)
+                )
+                messages.success(
+                    request,
+                    _("Invitation envoyée à %(email)s.") % {"email": user.email},
+                )
+                return redirect("centres:my_centre")
+        return self.render_to_response(self.get_context_data(invitation_form=form), status=400)

@@ -4,6 +4,7 @@ One function, one transaction; row locks where two people can race (picking item
 numbering invoices). Illegal moves raise :class:`~solidaire.errors.DomainError`.
 """
 
+import uuid
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -147,10 +148,6 @@ def pick_items(allocation, *, serials=None, by=None):
 # --- Shipments --------------------------------------------------------------------------
 
 
-def _next_shipment_reference(now):
-    return f"EXP-{now:%Y%m%d}-{Shipment.objects.count() + 1:06d}"
-
-
 @transaction.atomic
 def create_shipment(
     allocations, *, parcels=1, weight_kg=None, carrier="", tracking_number="", now=None
@@ -173,13 +170,16 @@ def create_shipment(
             )
     now = now or timezone.now()
     shipment = Shipment.objects.create(
-        reference=_next_shipment_reference(now),
+        reference=f"EXP-{uuid.uuid4().hex[:12].upper()}",
         site_id=sites.pop(),
         parcels=parcels,
         weight_kg=weight_kg,
         carrier=carrier,
         tracking_number=tracking_number,
     )
+    # A readable reference from the row's own id: unique without counting rows.
+    shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
+    shipment.save(update_fields=["reference"])
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(shipment=shipment)
     return shipment
 

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.states import Lifecycle
+from solidaire.storage import private_storage
 
 
 class ApplicationStatus(models.TextChoices):
@@ -179,7 +180,7 @@ class Attachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(
-        _("fichier"), upload_to="applications/%Y/%m/", storage="private", max_length=255
+        _("fichier"), upload_to="applications/%Y/%m/", storage=private_storage, max_length=255
     )
     original_name = models.CharField(_("nom d’origine"), max_length=255)
     description = models.CharField(_("description"), max_length=200, blank=True)

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.states import Lifecycle
+from solidaire.storage import private_storage
 
 
 class DeviceModel(models.Model):
@@ -174,7 +175,7 @@ class DataErasure(models.Model):
     erased_on = models.DateField(_("effacé le"))
     operator = models.CharField(_("opérateur"), max_length=150)
     report = models.FileField(
-        _("rapport d’effacement"), upload_to="erasure/%Y/", storage="private", blank=True
+        _("rapport d’effacement"), upload_to="erasure/%Y/", storage=private_storage, blank=True
     )
 
     class Meta:
