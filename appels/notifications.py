@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
-from .models import Application
+from .models import Application, Decision
 
 
 def send_submission_receipt(application_id):
@@ -29,3 +30,34 @@ def send_submission_receipt(application_id):
     return send_mass_mail(
         [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
     )
+
+
+def _staff_emails(centre):
+    return list(
+        centre.memberships.filter(user__is_active=True).values_list("user__email", flat=True)
+    )
+
+
+@transaction.atomic
+def send_decision_outcome(decision_id):
+    """Tell the centre its published outcome, exactly once (the decision row is locked)."""
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("application__call", "application__centre")
+        .filter(pk=decision_id, published_at__isnull=False, notified_at__isnull=True)
+        .first()
+    )
+    if decision is None:
+        return 0
+    application = decision.application
+    recipients = _staff_emails(application.centre)
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {"application": application, "decision": decision}
+        subject = render_to_string("emails/decision_subject.txt", context).strip()
+        body = render_to_string("emails/decision.txt", context)
+    sent = send_mass_mail(
+        [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
+    )
+    decision.notified_at = timezone.now()
+    decision.save(update_fields=["notified_at"])
+    return sent

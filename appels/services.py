@@ -83,10 +83,21 @@ def publish_results(call, *, by=None, now=None):
     transition(call, CallStatus.DECIDED, CALL_LIFECYCLE, save=False)
     call.results_published_at = now
     call.save(update_fields=["status", "results_published_at"])
-    Decision.objects.filter(application__call=call, published_at__isnull=True).update(
-        published_at=now
-    )
+    decisions = Decision.objects.filter(application__call=call, published_at__isnull=True)
+    decision_ids = list(decisions.values_list("pk", flat=True))
+    decisions.update(published_at=now)
+    _notify_outcomes(decision_ids)
     return call
+
+
+def _notify_outcomes(decision_ids):
+    from . import tasks  # noqa: PLC0415 - tasks import services
+
+    def enqueue():
+        for decision_id in decision_ids:
+            tasks.send_decision_outcome.delay(decision_id)
+
+    transaction.on_commit(enqueue)
 
 
 @transaction.atomic
@@ -606,15 +617,18 @@ def promote_from_waitlist(call, *, by, now=None):
         candidate.decided_at = now
         candidate.waitlist_rank = None
         candidate.save(update_fields=["status", "decided_at", "waitlist_rank", "updated_at"])
-        Decision.objects.update_or_create(
+        decision, _created = Decision.objects.update_or_create(
             application=candidate,
             defaults={
                 "outcome": ApplicationStatus.SELECTED,
                 "decided_by": by,
                 "decided_at": now,
                 "published_at": now if call.is_published else None,
+                "notified_at": None,
             },
         )
+        if call.is_published:
+            _notify_outcomes([decision.pk])
         return candidate
     return None
 

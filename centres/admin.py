@@ -1,7 +1,7 @@
 """Admin of the network directory: people, centres, their sites and partner organisations."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .invitations import send_first_login_link
 from .models import Centre, Membership, Partner, Site, User
 
 
@@ -248,6 +250,26 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "centre")
     date_hierarchy = "created_at"
     list_per_page = 100
+    actions = ["send_first_login_links"]
+
+    @admin.action(description=_("Envoyer le lien de première connexion"))
+    def send_first_login_links(self, request, queryset):
+        sent = 0
+        for membership in queryset.select_related("user", "centre"):
+            if membership.user.has_usable_password():
+                continue  # already has a password: "mot de passe oublié" is the way
+            send_first_login_link(request, membership.user, membership.centre)
+            sent += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d lien de première connexion envoyé.",
+                "%(count)d liens de première connexion envoyés.",
+                sent,
+            )
+            % {"count": sent},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("e-mail"), ordering="user__email")
     def user_email(self, obj):

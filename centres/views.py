@@ -3,18 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from solidaire.errors import DomainError
 
-from . import services, tasks
+from . import services
 from .forms import CentreProfileForm, InvitationForm, SiteForm
+from .invitations import send_first_login_link
 from .portal import CentreStaffMixin
 
 
@@ -140,17 +138,7 @@ class InviteColleagueView(ReferentMixin, MyCentreView):
             except DomainError as error:
                 form.add_error("email", error.messages[0])
             else:
-                link = request.build_absolute_uri(
-                    reverse(
-                        "centres:invitation_accept",
-                        args=[urlsafe_base64_encode(force_bytes(user.pk)), token],
-                    )
-                )
-                inviter = request.user.get_full_name() or request.user.email
-                centre_id = self.centre.pk
-                transaction.on_commit(
-                    lambda: tasks.send_invitation.delay(user.pk, centre_id, link, inviter)
-                )
+                send_first_login_link(request, user, self.centre, token=token)
                 messages.success(
                     request,
                     _("Invitation envoyée à %(email)s.") % {"email": user.email},

@@ -688,6 +688,7 @@ class DemoBuilder:
                 decided_by=decider,
                 decided_at=at(ed.decided, 11),
                 published_at=at(ed.decided, 14),
+                notified_at=at(ed.decided, 14),
             )
             for rank, application in enumerate(
                 (a for a in applications if a.status != ApplicationStatus.WITHDRAWN), start=1

@@ -147,6 +147,9 @@ class Decision(models.Model):
     )
     decided_at = models.DateTimeField(_("décidée le"))
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+    notified_at = models.DateTimeField(
+        _("centre informé le"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("décision du comité")
