@@ -87,9 +87,14 @@ clean:
 	rm -rf .services db.sqlite3 media/ private/
 
 # --------------------------------------------------------------------------------------- tests
+# axe-core (npm, pinned by package-lock.json) for the accessibility checks of the browser tests.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 # Make stops at the first failing step; pytest's own status is printed (5 = no tests collected
 # is a failure, never ignored).
-test: install test-system-deps services
+test: install test-system-deps node_modules/axe-core/axe.min.js services
 	$(WITH_SERVICES) $(RUFF) check .
 	$(WITH_SERVICES) $(PY) manage.py check
 	$(WITH_SERVICES) $(PY) manage.py makemigrations --check --dry-run

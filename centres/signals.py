@@ -6,7 +6,7 @@ from django.contrib.auth.management import create_permissions
 from .roles import ROLE_PERMISSIONS, sync_roles
 
 
-def sync_roles_after_migrate(sender, *, apps, using, **kwargs):
+def sync_roles_after_migrate(sender, *, apps=global_apps, using="default", **kwargs):
     """Keep the role groups in step with ROLE_PERMISSIONS after every migrate (idempotent).
 
     The roles' permissions are created first: post_migrate reaches this app before the apps
