@@ -3,6 +3,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from solidaire.templatetags.solidaire import euros
@@ -47,9 +48,9 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args, call, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title"].max_length = 200
-        self.fields["expected_beneficiaries"].min_value = 1
-        self.fields["expected_beneficiaries"].widget.attrs["min"] = 1
-        self.fields["expected_beneficiaries"].max_value = 1_000_000
+        beneficiaries = self.fields["expected_beneficiaries"]
+        beneficiaries.validators += [MinValueValidator(1), MaxValueValidator(1_000_000)]
+        beneficiaries.widget.attrs.update(min=1, max=1_000_000)
         if not call.requires_aim:
             del self.fields["aim"]
         self.helper = PortalFormHelper()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
@@ -115,7 +115,7 @@ class SiteEditView(ReferentMixin, TemplateView):
                     site=site,
                     **{name: form.cleaned_data[name] for name in form.Meta.fields},
                 )
-            except DomainError as error:
+            except ValidationError as error:  # a DomainError or a model rule (unique name)
                 form.add_error(None, error.messages[0])
             else:
                 messages.success(request, _("Le site est enregistré."))

@@ -116,7 +116,7 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["call", "centre"], name="application_one_per_centre"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
                 name="application_submitted_has_date",
             ),
         ]

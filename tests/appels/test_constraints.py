@@ -50,8 +50,11 @@ def test_a_submitted_application_needs_its_submission_time():
     )
 
 
-@pytest.mark.parametrize("status", [s for s in ApplicationStatus.values if s != "draft"])
-def test_no_status_but_draft_goes_without_submission_time(status):
+# A draft withdrawn before submission keeps no submission time.
+@pytest.mark.parametrize(
+    "status", [s for s in ApplicationStatus.values if s not in ("draft", "withdrawn")]
+)
+def test_no_status_but_draft_or_withdrawn_goes_without_submission_time(status):
     application = ApplicationFactory()
     violates(
         lambda: Application.objects.filter(pk=application.pk).update(status=status),

@@ -7,7 +7,6 @@ A move succeeds exactly when the lifecycle table allows it; any other move raise
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError
 
 from appels import services
 from appels.models import (
@@ -112,24 +111,12 @@ APPLICATION_TARGETS = {
     ApplicationStatus.WITHDRAWN: CallStatus.REVIEW,
 }
 
-WITHDRAW_DRAFT_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason=(
-        "BUG: withdraw_application on a draft leaves submitted_at empty, which the "
-        "application_submitted_has_date constraint forbids (IntegrityError)"
-    ),
-)
-
 
 def _application_pairs():
     params = []
     for source in ApplicationStatus.values:
         for target in APPLICATION_TARGETS:
-            marks = ()
-            if (source, target) == (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN):
-                marks = (WITHDRAW_DRAFT_BUG,)
-            params.append(pytest.param(source, target, id=f"{source}->{target}", marks=marks))
+            params.append(pytest.param(source, target, id=f"{source}->{target}"))
     return params
 
 

@@ -149,14 +149,6 @@ def test_an_invalid_project_field_keeps_what_was_typed_and_saves_nothing(
     assert db_state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: appels.forms.ProjectForm.__init__ sets expected_beneficiaries.min_value = 1 and "
-        "max_value = 1_000_000 on the already built field: no validator is added, so 0 (and "
-        "10 000 000) beneficiaries are saved, and check_application_complete lets 0 through"
-    ),
-)
 @pytest.mark.parametrize("value", ["0", "10000000"])
 def test_expected_beneficiaries_out_of_range_are_refused(referent_client, draft, db_state, value):
     before = db_state()
@@ -341,15 +333,6 @@ def test_withdrawing_a_submitted_application(referent_client, centre, staff_user
     assert any("impossible" in m for m in messages_of(again))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: appels.services.withdraw_application on a draft keeps submitted_at NULL, which "
-        "the application_submitted_has_date check constraint forbids: the portal's "
-        "'Retirer ma candidature' button on a draft (WithdrawApplicationView) raises "
-        "IntegrityError (500)"
-    ),
-)
 def test_withdrawing_a_draft(referent_client, draft):
     response = referent_client.post(reverse("appels:application_withdraw", args=[draft.pk]))
     assert response.status_code == 302

@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from centres.geography import Region
@@ -116,16 +115,6 @@ def test_the_referent_adds_a_site(referent_client, centre):
     assert "Antenne du Blosne" in referent_client.get(response.url).content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValidationError,
-    reason=(
-        "BUG: SiteForm leaves 'centre' out of its fields, so the ModelForm skips the "
-        "site_unique_name_per_centre constraint; centres.services.save_site's full_clean() "
-        "then raises a plain ValidationError that SiteEditView.post does not catch (it only "
-        "catches DomainError): a second site with the same name is a 500, not a French error"
-    ),
-)
 def test_a_site_name_is_unique_within_the_centre(referent_client, centre, db_state):
     SiteFactory(centre=centre, name="Antenne du Blosne")
     before = db_state()

@@ -75,16 +75,6 @@ def test_five_wrong_passwords_show_the_locked_out_page(client, staff_user):
     assert "_auth_user_id" not in client.session
 
 
-AXES_BUG = (
-    "BUG: solidaire/settings.py leaves AXES_USERNAME_FORM_FIELD unset, so django-axes uses "
-    "USERNAME_FIELD ('email'), while the login form's credentials carry 'username': failures "
-    "are recorded with username NULL (keyed by IP only), and the lockout check, keyed by the "
-    "e-mail, never finds them. The right password still logs in after 5 failures, and other "
-    "people behind the same IP get the locked-out page after one typo"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=AXES_BUG)
 def test_the_right_password_is_refused_during_the_cool_off(client, staff_user):
     from axes.models import AccessAttempt  # noqa: PLC0415
 
@@ -98,7 +88,6 @@ def test_the_right_password_is_refused_during_the_cool_off(client, staff_user):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.xfail(strict=True, reason=AXES_BUG)
 def test_a_lockout_is_per_email(client, staff_user, other_staff_user):
     for _ in range(5):
         login(client, staff_user.email, "pas-le-bon")
