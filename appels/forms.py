@@ -170,6 +170,8 @@ class SurveyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("satisfaction", "equipment_quality", "ease_of_installation"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
         self.fields["after_sales_responsiveness"].required = False
         self.fields["after_sales_responsiveness"].choices = [
             ("", _("Nous n’avons pas eu besoin du SAV")),
