@@ -47,8 +47,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _real_worker_for_marked_tests(request):
-    """Tests marked ``celery_worker`` run against the worker process, tasks sent to Redis."""
+    """Tests marked ``celery_worker`` run against the worker process, tasks sent to Redis;
+    every other test runs tasks eagerly, so none is left in a real queue."""
     if request.node.get_closest_marker("celery_worker") is None:
+        settings = request.getfixturevalue("settings")
+        settings.CELERY_TASK_ALWAYS_EAGER = True
         yield
         return
     request.getfixturevalue("celery_worker")
