@@ -530,7 +530,9 @@ def decide(application, outcome, *, by, granted=None, rank=None, comment="", now
             line.save(update_fields=["granted_quantity", "granted_unit_price"])
     application.decided_at = now
     if outcome == ApplicationStatus.WAITLISTED:
-        application.waitlist_rank = rank or _next_waitlist_rank(application.call)
+        application.waitlist_rank = (
+            rank or application.waitlist_rank or _next_waitlist_rank(application.call)
+        )
     else:
         application.waitlist_rank = None
     application.save(update_fields=["status", "decided_at", "waitlist_rank", "updated_at"])

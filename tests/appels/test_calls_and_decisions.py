@@ -226,14 +226,6 @@ def test_waitlist_ranks_follow_the_order_of_decisions(review_call, manager):
     assert ranks == [1, 2, 3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: appels.services.decide re-recording WAITLISTED on an already waitlisted "
-        "application without a rank computes _next_waitlist_rank() including itself and "
-        "sends it to the end of the waitlist (rank 1 -> 3)"
-    ),
-)
 def test_re_recording_a_waitlist_decision_keeps_its_rank(review_call, manager):
     first = _submitted(review_call)
     services.decide(first, ApplicationStatus.WAITLISTED, by=manager)
