@@ -59,6 +59,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Permet de se connecter à l’interface d’administration."),
     )
     is_active = models.BooleanField(_("actif"), default=True)
+    review_emails = models.BooleanField(
+        _("e-mails d’évaluation"),
+        default=True,
+        help_text=_(
+            "Pour les évaluateurs : recevoir un e-mail à chaque dossier confié et un rappel "
+            "avant la fin de l’évaluation."
+        ),
+    )
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
 
     objects = UserManager()
@@ -161,6 +169,16 @@ class Centre(models.Model):
         blank=True,
         limit_choices_to={"kind": Partner.Kind.FEDERATION},
         related_name="member_centres",
+    )
+    partner_organisations = models.ManyToManyField(
+        Partner,
+        verbose_name=_("organisations partenaires"),
+        help_text=_(
+            "Organisations avec lesquelles le centre travaille : leurs évaluateurs ne notent "
+            "pas ses projets quand l’appel applique la règle de conflit d’organisation."
+        ),
+        blank=True,
+        related_name="partner_centres",
     )
     address = models.CharField(_("adresse"), max_length=255)
     postal_code = models.CharField(

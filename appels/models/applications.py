@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 from solidaire.storage import private_storage
@@ -108,6 +109,7 @@ class Application(models.Model):
     waitlist_rank = models.PositiveIntegerField(_("rang en liste d’attente"), null=True, blank=True)
 
     objects = ApplicationQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("candidature")
@@ -146,6 +148,8 @@ class ApplicationLine(models.Model):
     granted_unit_price = models.DecimalField(
         _("prix solidaire accordé (€)"), max_digits=10, decimal_places=2, null=True, blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("ligne de demande")

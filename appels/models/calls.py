@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 
@@ -153,6 +154,7 @@ class Call(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = CallQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("appel à projets")
@@ -239,6 +241,8 @@ class CallOffer(models.Model):
     per_centre_cap = models.PositiveIntegerField(
         _("plafond par centre (packs)"), validators=[MinValueValidator(1)]
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("offre de l’appel")

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 
@@ -69,9 +70,11 @@ class Review(models.Model):
     conflict_reason = models.TextField(_("motif du conflit d’intérêts"), blank=True)
     assigned_at = models.DateTimeField(_("attribuée le"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("rendue le"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("évaluation")
@@ -106,6 +109,8 @@ class Score(models.Model):
         related_name="scores",
     )
     value = models.PositiveSmallIntegerField(_("note"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("note")
@@ -150,6 +155,8 @@ class Decision(models.Model):
     notified_at = models.DateTimeField(
         _("centre informé le"), null=True, blank=True, editable=False
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("décision du comité")
