@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('appels', '0001_initial'),
-        ('centres', '0002_centre_partner_organisations_user_review_emails'),
+        ('centres', '0002_partner_organisations_review_emails'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
