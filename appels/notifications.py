@@ -1,12 +1,13 @@
-"""E-mails sent to centres about their applications."""
+"""E-mails sent to centres about their applications, and to reviewers about their work."""
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Application, Decision
+from .models import Application, Decision, Review, ReviewStatus
 
 
 def send_submission_receipt(application_id):
@@ -60,4 +61,73 @@ def send_decision_outcome(decision_id):
     )
     decision.notified_at = timezone.now()
     decision.save(update_fields=["notified_at"])
+    return sent
+
+
+def _review_list_url():
+    return settings.SITE_URL + reverse("admin:appels_review_changelist") + "?todo=todo"
+
+
+def send_review_assignments(review_ids):
+    """Tell each reviewer (who did not opt out) which applications were just confided to them."""
+    reviews = (
+        Review.objects.filter(pk__in=review_ids, reviewer__review_emails=True)
+        .exclude(status=ReviewStatus.CONFLICT)
+        .select_related("reviewer", "application__centre", "application__call")
+        .order_by("reviewer_id", "application__centre__name")
+    )
+    by_reviewer = {}
+    for review in reviews:
+        by_reviewer.setdefault(review.reviewer, []).append(review)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for reviewer, assigned in by_reviewer.items():
+            context = {"reviewer": reviewer, "reviews": assigned, "url": _review_list_url()}
+            subject = render_to_string("emails/review_assigned_subject.txt", context).strip()
+            body = render_to_string("emails/review_assigned.txt", context)
+            messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [reviewer.email]))
+    return send_mass_mail(messages) if messages else 0
+
+
+@transaction.atomic
+def send_review_reminders(now=None):
+    """Remind reviewers with unfinished reviews that the deadline is near, once per review.
+
+    Calls in review whose ``review_ends_at`` falls within ``REVIEW_REMINDER_DAYS`` are
+    concerned; reviewers who opted out of review e-mails are skipped. Rows are locked so two
+    beat runs never send the same reminder twice.
+    """
+    now = now or timezone.now()
+    horizon = now + timezone.timedelta(days=settings.REVIEW_REMINDER_DAYS)
+    reviews = list(
+        Review.objects.select_for_update(of=("self",))
+        .filter(
+            status__in=[ReviewStatus.ASSIGNED, ReviewStatus.DRAFT],
+            reminded_at__isnull=True,
+            reviewer__review_emails=True,
+            reviewer__is_active=True,
+            application__call__status="review",
+            application__call__review_ends_at__gt=now,
+            application__call__review_ends_at__lte=horizon,
+        )
+        .select_related("reviewer", "application__centre", "application__call")
+        .order_by("reviewer_id", "application__centre__name")
+    )
+    by_reviewer = {}
+    for review in reviews:
+        by_reviewer.setdefault(review.reviewer, []).append(review)
+    messages = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for reviewer, pending in by_reviewer.items():
+            context = {
+                "reviewer": reviewer,
+                "reviews": pending,
+                "deadline": min(r.application.call.review_ends_at for r in pending),
+                "url": _review_list_url(),
+            }
+            subject = render_to_string("emails/review_reminder_subject.txt", context).strip()
+            body = render_to_string("emails/review_reminder.txt", context)
+            messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [reviewer.email]))
+    sent = send_mass_mail(messages) if messages else 0
+    Review.objects.filter(pk__in=[r.pk for r in reviews]).update(reminded_at=now)
     return sent

@@ -9,11 +9,13 @@ import os
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centres.roles import REVIEWERS, is_reviewer
 from solidaire.errors import DomainError
 from solidaire.states import transition
 
@@ -375,13 +377,22 @@ def withdraw_application(application, *, by, now=None):
 # --- Reviews ----------------------------------------------------------------------------
 
 
-def reviewer_conflict(call, application, reviewer):
-    """Why ``reviewer`` may not review ``application`` under the call's rule, or ``""``."""
+def reviewer_conflict(call, application, reviewer, *, partner_ids=None):
+    """Why ``reviewer`` may not review ``application`` under the call's rule, or ``""``.
+
+    Under the organisation rule a reviewer never scores a centre of their own regional
+    federation, nor a centre their organisation works with (the centre's partners).
+    ``partner_ids`` may be given (a set) to save the query when assigning in bulk.
+    """
     if call.conflict_rule != Call.ConflictRule.SAME_ORGANISATION or not reviewer.organisation_id:
         return ""
     centre = application.centre
     if reviewer.organisation_id == centre.federation_id:
         return _("L’évaluateur appartient à la fédération régionale du centre.")
+    if partner_ids is None:
+        partner_ids = set(centre.partner_organisations.values_list("pk", flat=True))
+    if reviewer.organisation_id in partner_ids:
+        return _("L’évaluateur appartient à une organisation partenaire du centre.")
     return ""
 
 
@@ -391,24 +402,148 @@ def assign_reviewer(application, reviewer, *, by=None):
     application = _locked(application)
     if application.status != ApplicationStatus.SUBMITTED:
         raise DomainError(_("Seule une candidature déposée peut être confiée à un évaluateur."))
+    if application.call.status not in (CallStatus.OPEN, CallStatus.REVIEW):
+        raise DomainError(_("Les évaluateurs se désignent avant la publication des résultats."))
+    if not is_reviewer(reviewer) or not reviewer.is_active:
+        raise DomainError(_("Cette personne n’est pas évaluatrice."), code="not_reviewer")
     conflict = reviewer_conflict(application.call, application, reviewer)
     if conflict:
         raise DomainError(conflict, code="conflict_rule")
     review, created = Review.objects.get_or_create(application=application, reviewer=reviewer)
     if not created and review.status == ReviewStatus.CONFLICT:
         raise DomainError(_("Cet évaluateur a déclaré un conflit d’intérêts sur ce dossier."))
+    if created:
+        _notify_assignment([review.pk])
     return review
+
+
+def _notify_assignment(review_ids):
+    from . import tasks  # noqa: PLC0415 - tasks import services
+
+    if review_ids:
+        transaction.on_commit(lambda: tasks.send_review_assignments.delay(review_ids))
+
+
+def eligible_reviewers():
+    """Active people holding the reviewer role (superusers are not drafted)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=REVIEWERS)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def auto_assign_reviewers(call, *, by=None, reviewers=None):
+    """Give each submitted application the call's number of reviewers, balancing the load.
+
+    A reviewer never gets an application twice, one they declared a conflict on, or one the
+    conflict rule forbids. The least loaded reviewer on this call comes first (ties by
+    ``pk``, so the result is reproducible). Returns ``(created reviews, understaffed
+    applications)``: the latter lack eligible reviewers and need a manual assignment.
+    """
+    call = _locked(call)
+    if call.status not in (CallStatus.OPEN, CallStatus.REVIEW):
+        raise DomainError(_("Les évaluateurs se désignent avant la publication des résultats."))
+    pool = list(reviewers if reviewers is not None else eligible_reviewers())
+    applications = list(
+        call.applications.filter(status=ApplicationStatus.SUBMITTED)
+        .select_related("centre")
+        .prefetch_related("centre__partner_organisations")
+        .order_by("submitted_at", "pk")
+    )
+    existing = list(
+        Review.objects.filter(application__call=call).values_list(
+            "application_id", "reviewer_id", "status"
+        )
+    )
+    taken = {(app_id, user_id) for app_id, user_id, _status in existing}
+    active = {}
+    load = {reviewer.pk: 0 for reviewer in pool}
+    for app_id, user_id, status in existing:
+        if status != ReviewStatus.CONFLICT:
+            active[app_id] = active.get(app_id, 0) + 1
+            if user_id in load:
+                load[user_id] += 1
+    created, understaffed = [], []
+    for application in applications:
+        partner_ids = {p.pk for p in application.centre.partner_organisations.all()}
+        missing = call.reviewers_per_application - active.get(application.pk, 0)
+        candidates = sorted(
+            (
+                reviewer
+                for reviewer in pool
+                if (application.pk, reviewer.pk) not in taken
+                and not reviewer_conflict(call, application, reviewer, partner_ids=partner_ids)
+            ),
+            key=lambda reviewer: (load[reviewer.pk], reviewer.pk),
+        )
+        for reviewer in candidates[: max(missing, 0)]:
+            created.append(Review(application=application, reviewer=reviewer))
+            taken.add((application.pk, reviewer.pk))
+            load[reviewer.pk] += 1
+            missing -= 1
+        if missing > 0:
+            understaffed.append(application)
+    created = Review.objects.bulk_create(created)
+    _notify_assignment([review.pk for review in created])
+    return created, understaffed
 
 
 @transaction.atomic
 def declare_conflict(review, *, reason, by=None):
-    """A reviewer steps aside; the review leaves their list and needs a replacement."""
+    """A reviewer steps aside: the review leaves their list and a replacement is sought.
+
+    Returns the replacement review, or ``None`` when nobody eligible is left (the
+    programme manager then sees the application as understaffed in the ranking).
+    """
     review = _locked(review)
     if not reason.strip():
         raise DomainError(_("Précisez la nature du conflit d’intérêts."), code="reason_required")
     transition(review, ReviewStatus.CONFLICT, REVIEW_LIFECYCLE, save=False)
     review.conflict_reason = reason.strip()
     review.save(update_fields=["status", "conflict_reason", "updated_at"])
+    return _replace_reviewer(review.application)
+
+
+def _replace_reviewer(application):
+    application = Application.objects.select_related("call", "centre").get(pk=application.pk)
+    call = application.call
+    if application.status != ApplicationStatus.SUBMITTED or call.status not in (
+        CallStatus.OPEN,
+        CallStatus.REVIEW,
+    ):
+        return None
+    reviews = list(
+        Review.objects.filter(application__call=call).values_list(
+            "application_id", "reviewer_id", "status"
+        )
+    )
+    here = {user_id for app_id, user_id, _s in reviews if app_id == application.pk}
+    active_here = sum(
+        1
+        for app_id, _u, status in reviews
+        if app_id == application.pk and status != ReviewStatus.CONFLICT
+    )
+    if active_here >= call.reviewers_per_application:
+        return None
+    load = {}
+    for _app_id, user_id, status in reviews:
+        if status != ReviewStatus.CONFLICT:
+            load[user_id] = load.get(user_id, 0) + 1
+    partner_ids = set(application.centre.partner_organisations.values_list("pk", flat=True))
+    candidates = [
+        reviewer
+        for reviewer in eligible_reviewers().select_related(None)
+        if reviewer.pk not in here
+        and not reviewer_conflict(call, application, reviewer, partner_ids=partner_ids)
+    ]
+    if not candidates:
+        return None
+    replacement = min(candidates, key=lambda reviewer: (load.get(reviewer.pk, 0), reviewer.pk))
+    review = Review.objects.create(application=application, reviewer=replacement)
+    _notify_assignment([review.pk])
     return review
 
 

@@ -13,3 +13,14 @@ def send_submission_receipt(application_id):
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_decision_outcome(decision_id):
     notifications.send_decision_outcome(decision_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_review_assignments(review_ids):
+    notifications.send_review_assignments(review_ids)
+
+
+@shared_task(acks_late=True)
+def send_review_reminders():
+    """Periodic (Celery beat): remind reviewers before the review deadline."""
+    notifications.send_review_reminders()

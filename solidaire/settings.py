@@ -164,6 +164,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A late-acked task is redelivered after this delay if its worker vanished.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Periodic jobs run by ``celery beat`` (one beat process per deployment).
+CELERY_BEAT_SCHEDULE = {
+    "review-reminders": {"task": "appels.tasks.send_review_reminders", "schedule": 3600.0},
+}
 
 CACHES = {
     "default": (
@@ -210,6 +214,12 @@ LOGGING = {
 SURVEY_SATISFIED_MIN = 3
 # The admin lives under its own prefix, configurable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="gestion/")
+# Absolute links in e-mails sent by workers (no request there): scheme and host, no slash.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
+# Reviewers with work left get one reminder this many days before the review deadline.
+REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", default=3)
+# Two reviewers' totals (out of 100) further apart than this flag a disagreement.
+REVIEW_DISAGREEMENT_POINTS = env.int("REVIEW_DISAGREEMENT_POINTS", default=25)
 
 # Invoicing: series, payment terms and VAT copied onto each invoice when issued. Operators
 # that are non-profits are usually exempt (art. 261-7-1° b of the CGI).
