@@ -4,14 +4,37 @@ Only delivered allocations of selected applications count as equipment distribut
 withdrawn, rejected or waitlisted application never counts as equipped.
 """
 
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, Q, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncMonth
 
-from appels.models import ApplicationStatus, Call, PackType, SurveyAnswer
+from appels.models import Application, ApplicationStatus, Call, PackType, Rating, SurveyAnswer
 
-from .models import AllocationLine, AllocationStatus
+from .models import (
+    AllocatedItem,
+    Allocation,
+    AllocationLine,
+    AllocationStatus,
+    Grade,
+    SupportTicket,
+)
 
 COMPUTER_KINDS = (PackType.Kind.DESKTOP, PackType.Kind.LAPTOP)
 DEVICES = ExpressionWrapper(F("quantity") * F("units_per_pack"), output_field=IntegerField())
@@ -47,6 +70,7 @@ def _equipment_aggregates():
         "centres_equipped": Count(CENTRE, distinct=True),
         "computer_centres": Count(CENTRE, filter=IS_COMPUTER, distinct=True),
         "tablet_centres": Count(CENTRE, filter=IS_TABLET, distinct=True),
+        "packs": Sum("quantity", default=0),
         "paid": Sum(PAID, default=Decimal(0)),
         "market_value": Sum(MARKET, default=Decimal(0)),
     }
@@ -98,7 +122,7 @@ def figures_by_call(calls):
     calls = list(
         calls.annotate(
             applications_received=Count(
-                "applications", filter=~Q(applications__status=ApplicationStatus.DRAFT)
+                "applications", filter=Q(applications__submitted_at__isnull=False)
             ),
             applications_selected=Count(
                 "applications", filter=Q(applications__status=ApplicationStatus.SELECTED)
@@ -130,3 +154,352 @@ def figures_by_call(calls):
         figures.pop("call_id", None)
         rows.append((call, _finish(figures)))
     return rows
+
+
+# --- Breakdowns for the programme managers' dashboard -----------------------------------
+#
+# The same figures for the whole selection of calls (``by=None``), per call, per region or
+# per department of the applying centre. Each family of figures is one grouped SQL query
+# whatever the number of calls or groups; Python only merges the rows and divides.
+
+GROUPS = {
+    # grouping -> path from an Application
+    "call": "call",
+    "region": "centre__region",
+    "department": "centre__department",
+}
+# Path from each aggregated model to its Application.
+LINE_TO_APPLICATION = "allocation__application__"
+ALLOCATION_TO_APPLICATION = "application__"
+SURVEY_TO_APPLICATION = "application__"
+ITEM_TO_APPLICATION = "line__allocation__application__"
+TICKET_TO_APPLICATION = "item__allocations__line__allocation__application__"
+RATING_FIELDS = (
+    "satisfaction",
+    "equipment_quality",
+    "ease_of_installation",
+    "after_sales_responsiveness",
+)
+DAY = Decimal(86400)
+
+
+def _group_path(prefix, by):
+    return f"{prefix}{GROUPS[by]}" if by else None
+
+
+def _grouped(queryset, path, aggregates):
+    """``{group: {name: value}}`` in one query (``{None: …}`` when ``path`` is None)."""
+    if path is None:
+        return {None: queryset.aggregate(**aggregates)}
+    rows = queryset.order_by().values(group=F(path)).annotate(**aggregates)
+    return {row.pop("group"): row for row in rows}
+
+
+def _days(duration):
+    if duration is None:
+        return None
+    return (Decimal(duration.total_seconds()) / DAY).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
+
+
+def _medians(queryset, path, duration):
+    """``{group: median of duration in days}`` in one query.
+
+    Window functions number the rows of each group in duration order; the database keeps
+    only the middle one (odd count) or two (even count), whose mean is the median.
+    """
+    partition = [F(path)] if path else None
+    ranked = (
+        queryset.order_by()
+        .annotate(
+            median_group=F(path) if path else Value(0),
+            median_value=duration,
+            median_rank=Window(RowNumber(), partition_by=partition, order_by=duration.asc()),
+            median_count=Window(Count("pk"), partition_by=partition),
+        )
+        .filter(
+            median_rank__gte=(F("median_count") + 1) / 2,
+            median_rank__lte=(F("median_count") + 2) / 2,
+        )
+        .values_list("median_group", "median_value")
+    )
+    middles = {}
+    for group, value in ranked:
+        middles.setdefault(None if path is None else group, []).append(value)
+    return {group: _days(sum(vals, timedelta()) / len(vals)) for group, vals in middles.items()}
+
+
+def _application_aggregates():
+    S = ApplicationStatus
+    return {
+        "applications_received": Count("pk", filter=Q(submitted_at__isnull=False)),
+        "applications_selected": Count("pk", filter=Q(status=S.SELECTED)),
+        "applications_waitlisted": Count("pk", filter=Q(status=S.WAITLISTED)),
+        "applications_rejected": Count("pk", filter=Q(status=S.REJECTED)),
+        "applications_withdrawn": Count(
+            "pk", filter=Q(status=S.WITHDRAWN, submitted_at__isnull=False)
+        ),
+    }
+
+
+def _delivered_allocations(calls):
+    return Allocation.objects.filter(
+        status=AllocationStatus.DELIVERED,
+        application__status=ApplicationStatus.SELECTED,
+        application__call__in=calls,
+        application__decided_at__isnull=False,
+        delivered_at__isnull=False,
+    )
+
+
+def _answered_surveys(calls):
+    return SurveyAnswer.objects.filter(
+        application__status=ApplicationStatus.SELECTED,
+        application__allocation__status=AllocationStatus.DELIVERED,
+        application__call__in=calls,
+    )
+
+
+def _tickets(calls):
+    """After-sales tickets on items delivered to an equipped application of ``calls``."""
+    return SupportTicket.objects.filter(
+        item__allocations__released_at__isnull=True,
+        item__allocations__line__allocation__status=AllocationStatus.DELIVERED,
+        item__allocations__line__allocation__application__status=ApplicationStatus.SELECTED,
+        item__allocations__line__allocation__application__call__in=calls,
+    )
+
+
+def reuse_factors():
+    """``settings.REUSE_IMPACT_FACTORS`` (per pack kind) as Decimals."""
+    return {
+        kind: {name: Decimal(str(value)) for name, value in factors.items()}
+        for kind, factors in settings.REUSE_IMPACT_FACTORS.items()
+    }
+
+
+def _reuse_aggregates():
+    """Second-hand items (any grade but new) delivered, weighted by the per-kind factors."""
+    kind = "line__pack_type__kind"
+    factors = reuse_factors()
+
+    def weighted(name):
+        return Sum(
+            Case(
+                *(When(**{kind: k}, then=Value(f[name])) for k, f in factors.items()),
+                default=Value(Decimal(0)),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            ),
+            default=Decimal(0),
+        )
+
+    return {
+        "reused_devices": Count("pk"),
+        "avoided_waste_kg": weighted("waste_kg"),
+        "avoided_co2e_kg": weighted("co2e_kg"),
+    }
+
+
+def _reused_items(calls):
+    return AllocatedItem.objects.filter(
+        released_at__isnull=True,
+        line__allocation__status=AllocationStatus.DELIVERED,
+        line__allocation__application__status=ApplicationStatus.SELECTED,
+        line__allocation__application__call__in=calls,
+    ).exclude(item__grade=Grade.NEW)
+
+
+def _empty_figures():
+    """Every figure at zero (or None): aggregates over empty querysets run no query."""
+    figures = {}
+    figures.update(Application.objects.none().aggregate(**_application_aggregates()))
+    figures.update(delivered_lines().none().aggregate(**_equipment_aggregates()))
+    figures.update(SurveyAnswer.objects.none().aggregate(**_survey_aggregates()))
+    figures.update(AllocatedItem.objects.none().aggregate(**_reuse_aggregates()))
+    figures.update(tickets=0, tickets_resolved=0)
+    figures.update(median_delivery_days=None, median_resolution_days=None)
+    return figures
+
+
+def breakdown(calls, by=None):
+    """The figures of ``calls`` (a queryset) per ``by`` group: ``{group: figures}``.
+
+    ``by`` is ``"call"`` (group = call id), ``"region"``, ``"department"`` or ``None`` (one
+    group, ``None``, for the whole selection). Seven queries whatever the data size. Only
+    delivered allocations of selected applications count as equipment: a withdrawn, rejected
+    or waitlisted application never counts as equipped.
+    """
+    app_path = GROUPS[by] if by else None
+    families = [
+        _grouped(Application.objects.filter(call__in=calls), app_path, _application_aggregates()),
+        _grouped(
+            delivered_lines(calls),
+            _group_path(LINE_TO_APPLICATION, by),
+            _equipment_aggregates(),
+        ),
+        _grouped(
+            _answered_surveys(calls),
+            _group_path(SURVEY_TO_APPLICATION, by),
+            _survey_aggregates(),
+        ),
+        _grouped(_reused_items(calls), _group_path(ITEM_TO_APPLICATION, by), _reuse_aggregates()),
+        _grouped(
+            _tickets(calls),
+            _group_path(TICKET_TO_APPLICATION, by),
+            {
+                "tickets": Count("pk", distinct=True),
+                "tickets_resolved": Count("pk", filter=Q(resolved_at__isnull=False), distinct=True),
+            },
+        ),
+    ]
+    delivery = _medians(
+        _delivered_allocations(calls),
+        _group_path(ALLOCATION_TO_APPLICATION, by),
+        ExpressionWrapper(
+            F("delivered_at") - F("application__decided_at"), output_field=DurationField()
+        ),
+    )
+    resolution = _medians(
+        _tickets(calls).filter(resolved_at__isnull=False),
+        _group_path(TICKET_TO_APPLICATION, by),
+        ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField()),
+    )
+    groups = set().union(*families) | set(delivery) | set(resolution)
+    if by is None:
+        groups = {None}
+    empty = _empty_figures()
+    result = {}
+    for group in groups:
+        figures = dict(empty)
+        for family in families:
+            figures.update(family.get(group, {}))
+        figures["median_delivery_days"] = delivery.get(group)
+        figures["median_resolution_days"] = resolution.get(group)
+        figures["average_pack_price"] = _ratio(figures["paid"], figures["packs"])
+        result[group] = _finish(figures)
+    return result
+
+
+def equipment_by_pack_type(calls):
+    """Delivered equipment per call and pack type, in one query: a list of dicts."""
+    rows = (
+        delivered_lines(calls)
+        .order_by()
+        .values(
+            call_id=F("allocation__application__call"),
+            pack_type_name=F("pack_type__name"),
+            pack_kind=F("pack_type__kind"),
+        )
+        .annotate(
+            packs=Sum("quantity"),
+            devices=Sum(DEVICES),
+            centres=Count(CENTRE, distinct=True),
+            paid=Sum(PAID),
+            market_value=Sum(MARKET),
+        )
+        .order_by("call_id", "pack_type_name")
+    )
+    result = []
+    for row in rows:
+        row["average_price"] = _ratio(row["paid"], row["packs"])
+        row["saving"] = row["market_value"] - row["paid"]
+        result.append(row)
+    return result
+
+
+def survey_analytics(calls, by="call"):
+    """Answers to the satisfaction survey per call (or in total with ``by=None``).
+
+    For each rating: its average, how many answered it and how many gave each value of the
+    scale; plus the satisfaction rate and the number of testimonials. One query.
+    """
+    aggregates = {
+        "answers": Count("pk"),
+        "satisfied": Count("pk", filter=Q(satisfaction__gte=settings.SURVEY_SATISFIED_MIN)),
+        "testimonials": Count("pk", filter=~Q(testimonial="")),
+        "publishable_testimonials": Count(
+            "pk", filter=~Q(testimonial="") & Q(is_testimonial_publishable=True)
+        ),
+    }
+    for field in RATING_FIELDS:
+        aggregates[f"{field}__average"] = Avg(field)
+        aggregates[f"{field}__answers"] = Count(field)
+        for value in Rating.values:
+            aggregates[f"{field}__{value}"] = Count("pk", filter=Q(**{field: value}))
+    grouped = _grouped(_answered_surveys(calls), _group_path(SURVEY_TO_APPLICATION, by), aggregates)
+    result = {}
+    for group, row in grouped.items():
+        figures = {
+            "answers": row["answers"],
+            "satisfied": row["satisfied"],
+            "satisfaction_rate": _ratio(100 * row["satisfied"], row["answers"], "1"),
+            "testimonials": row["testimonials"],
+            "publishable_testimonials": row["publishable_testimonials"],
+            "ratings": {},
+        }
+        for field in RATING_FIELDS:
+            average = row[f"{field}__average"]
+            figures["ratings"][field] = {
+                "answers": row[f"{field}__answers"],
+                "average": None
+                if average is None
+                else Decimal(str(average)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+                "counts": {value: row[f"{field}__{value}"] for value in Rating.values},
+            }
+        result[group] = figures
+    return result
+
+
+def testimonials(calls, *, publishable_only=False, limit=None):
+    """Testimonials of equipped centres of ``calls``, newest first. One query."""
+    answers = (
+        _answered_surveys(calls)
+        .exclude(testimonial="")
+        .select_related("application__centre", "application__call")
+        .order_by("-answered_at", "-pk")
+    )
+    if publishable_only:
+        answers = answers.filter(is_testimonial_publishable=True)
+    return list(answers[:limit] if limit else answers)
+
+
+def deliveries_by_month(calls):
+    """Devices delivered per month (computers and tablets), months without delivery included.
+
+    One query; the months come from the database (``TruncMonth`` in the current time zone).
+    """
+    rows = (
+        delivered_lines(calls)
+        .order_by()
+        .values(month=TruncMonth("allocation__delivered_at"))
+        .annotate(
+            computers=Sum(DEVICES, filter=IS_COMPUTER, default=0),
+            tablets=Sum(DEVICES, filter=IS_TABLET, default=0),
+        )
+        .order_by("month")
+    )
+    by_month = {}
+    for row in rows:
+        if row["month"] is None:
+            continue
+        month = row["month"].date() if hasattr(row["month"], "date") else row["month"]
+        by_month[month.replace(day=1)] = row
+    if not by_month:
+        return []
+    first, last = min(by_month), max(by_month)
+    series = []
+    month = first
+    while month <= last:
+        row = by_month.get(month, {})
+        computers, tablets = row.get("computers", 0), row.get("tablets", 0)
+        series.append(
+            {
+                "month": month,
+                "computers": computers,
+                "tablets": tablets,
+                "devices": computers + tablets,
+            }
+        )
+        month = (month + timedelta(days=32)).replace(day=1)
+    return series

@@ -212,6 +212,25 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 # Share of satisfied answers counts "satisfait" and "très satisfait" (scale of four).
 SURVEY_SATISFIED_MIN = 3
+# Environmental impact of reuse, per device of a pack kind (``PackType.Kind``) delivered
+# second-hand (any grade but "new"): the e-waste not produced (kg, the device kept in use
+# rather than discarded) and the greenhouse gases not emitted (kg CO2e, the manufacture of
+# a new equivalent avoided, net of refurbishing). Orders of magnitude, rounded down, from:
+# - ADEME & Arcep, « Évaluation de l'impact environnemental du numérique en France » (2022)
+#   and ADEME Base Empreinte (manufacture of a new desktop with its screen, a laptop, a
+#   tablet: roughly 250-350, 150-250 and 60-90 kg CO2e);
+# - ADEME, « Évaluation de l'impact environnemental d'un ensemble de produits
+#   reconditionnés » (September 2022): refurbishing keeps most of that manufacturing
+#   footprint avoided, refurbishing itself weighing roughly 10-20 %;
+# - device masses: a desktop unit ~9 kg (the demo's models) + a 19-inch screen ~3 kg, a
+#   laptop ~2 kg, a 10-inch tablet ~0.5 kg.
+# These were not re-checked online when written: verify them against the current Base
+# Empreinte before publishing, and change them here only (every figure reads this table).
+REUSE_IMPACT_FACTORS = {
+    "desktop": {"waste_kg": "12", "co2e_kg": "200"},
+    "laptop": {"waste_kg": "2", "co2e_kg": "120"},
+    "tablet": {"waste_kg": "0.5", "co2e_kg": "50"},
+}
 # The admin lives under its own prefix, configurable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="gestion/")
 # Absolute links in e-mails sent by workers (no request there): scheme and host, no slash.
