@@ -322,6 +322,13 @@ def _empty_figures():
     return figures
 
 
+def zero_figures():
+    """The figures of a selection where nothing happened (no query)."""
+    figures = _empty_figures()
+    figures["average_pack_price"] = None
+    return _finish(figures)
+
+
 def breakdown(calls, by=None):
     """The figures of ``calls`` (a queryset) per ``by`` group: ``{group: figures}``.
 

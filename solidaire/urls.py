@@ -7,6 +7,8 @@ admin.site.site_title = "solidaire"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # The impact dashboard lives under the admin prefix, before the admin's own catch-all.
+    path(f"{settings.ADMIN_URL}impact/", include("equipements.impact_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("centres.urls")),
     path("", include("appels.urls")),

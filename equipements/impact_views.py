@@ -1,0 +1,141 @@
+"""The programme managers' impact dashboard, inside the admin (its look, its login).
+
+Programme managers and superusers only: anonymous visitors and non-staff users are sent to
+the admin login, other staff (reviewers, logistics) get a 403. The views only render what
+:mod:`equipements.reporting` (tables) and :mod:`equipements.charts` (SVG) produce.
+"""
+
+import logging
+import time
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from centres.roles import is_programme_manager
+
+from . import charts, exports, reporting
+
+logger = logging.getLogger(__name__)
+
+
+def impact_view(view_class):
+    """``view_class`` behind the admin's login, then the programme-manager check."""
+    view = view_class.as_view()
+
+    def check(request, *args, **kwargs):
+        if not is_programme_manager(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(check)
+
+
+class AdminPageMixin:
+    """The admin's context (site header, sidebar) so the pages belong to the admin."""
+
+    title = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(admin.site.each_context(self.request))
+        context.setdefault("title", self.title)
+        return context
+
+
+def _dashboard_charts(data):
+    return [
+        charts.editions_chart(data["calls"], data["per_call"]),
+        charts.regions_chart(data["regions"]),
+        charts.deliveries_chart(data["series"]),
+        charts.satisfaction_chart(data["survey_total"], reporting.RATING_LABELS),
+    ]
+
+
+def _call_charts(data):
+    return [
+        charts.regions_chart(data["regions"]),
+        charts.deliveries_chart(data["series"]),
+        charts.satisfaction_chart(data["survey"], reporting.RATING_LABELS),
+    ]
+
+
+class DashboardView(AdminPageMixin, TemplateView):
+    template_name = "admin/impact/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        data = reporting.dashboard(reporting.dashboard_calls())
+        started = time.perf_counter()
+        data["charts"] = _dashboard_charts(data)
+        logger.debug("impact charts rendered in %.0f ms", 1000 * (time.perf_counter() - started))
+        return super().get_context_data(title=_("Impact des appels à projets"), **data, **kwargs)
+
+
+class CallImpactView(AdminPageMixin, TemplateView):
+    template_name = "admin/impact/call.html"
+
+    def get_context_data(self, **kwargs):
+        call = get_object_or_404(reporting.dashboard_calls(), pk=self.kwargs["pk"])
+        data = reporting.call_report(call)
+        data["charts"] = _call_charts(data)
+        return super().get_context_data(
+            title=_("Impact – %(call)s") % {"call": reporting.call_label(call)}, **data, **kwargs
+        )
+
+
+class ExportView(View):
+    """One figure table as CSV or XLSX: of all calls, or of one call (``pk``)."""
+
+    def get(self, request, table, file_format, pk=None):
+        if file_format not in exports.FORMATS:
+            raise Http404
+        if pk is None:
+            data, name = reporting.dashboard(reporting.dashboard_calls()), ""
+        else:
+            call = get_object_or_404(reporting.dashboard_calls(), pk=pk)
+            data, name = reporting.call_report(call), call.slug
+        if table not in data["tables"]:
+            raise Http404
+        return exports.export_response(data["tables"][table], file_format, name)
+
+
+class ReportPdfView(View):
+    """The one-page impact report of a call for its funders, as PDF.
+
+    Rendered synchronously with WeasyPrint (about a quarter of a second for one page): the
+    documents pipeline stores business documents (agreements, invoices) that must not
+    change once issued, whereas this report is computed live and never stored.
+    """
+
+    def get(self, request, pk):
+        call = get_object_or_404(reporting.dashboard_calls(), pk=pk)
+        data = reporting.call_report(call)
+        data["charts"] = _call_charts(data)
+        html = render_to_string(
+            "documents/impact_report.html",
+            {**data, "generated_on": timezone.localdate()},
+            request=request,
+        )
+        pdf = render_pdf(html, request.build_absolute_uri("/"))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = slugify(f"rapport impact {call.slug}")
+        response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+        return response
+
+
+def render_pdf(html, base_url):
+    from weasyprint import HTML  # noqa: PLC0415 - a second to import: only when asked
+
+    return HTML(string=html, base_url=base_url).write_pdf()
+
+
+dashboard = impact_view(DashboardView)
+call_impact = impact_view(CallImpactView)
+export = impact_view(ExportView)
+report_pdf = impact_view(ReportPdfView)
