@@ -7,14 +7,19 @@ message and changes nothing.
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from centres.roles import is_logistics, is_programme_manager, is_reviewer
+from solidaire.admin import DocumentActionsMixin
+from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 
 from . import services
@@ -127,7 +132,7 @@ class CallPartnerInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "edition",
@@ -136,6 +141,7 @@ class CallAdmin(admin.ModelAdmin):
         "closes_at",
         "submitted_count",
         "results_published_at",
+        "ranking_link",
     )
     list_filter = ("status",)
     search_fields = ("title", "edition", "slug")
@@ -163,7 +169,15 @@ class CallAdmin(admin.ModelAdmin):
         (_("Facturation"), {"fields": ("invoice_on_delivery", "created_at")}),
     )
     inlines = (CallOfferInline, CriterionInline, CallPartnerInline)
-    actions = ("open_calls", "start_reviews", "publish_call_results", "archive_calls")
+    actions = (
+        "open_calls",
+        "assign_reviewers",
+        "start_reviews",
+        "publish_call_results",
+        "archive_calls",
+        "duplicate_calls",
+    )
+    change_form_template = "admin/appels/call/change_form.html"
 
     def get_queryset(self, request):
         return (
@@ -179,6 +193,82 @@ class CallAdmin(admin.ModelAdmin):
     @admin.display(description=_("candidatures déposées"), ordering="submitted_count")
     def submitted_count(self, obj):
         return obj.submitted_count
+
+    @admin.display(description=_("comité"))
+    def ranking_link(self, obj):
+        if obj.status not in (Call.Status.REVIEW, Call.Status.DECIDED, Call.Status.ARCHIVED):
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:appels_call_ranking", args=[obj.pk]),
+            _("Classement"),
+        )
+
+    def get_urls(self):
+        ranking = path(
+            "<path:object_id>/classement/",
+            self.admin_site.admin_view(self.ranking_view),
+            name="appels_call_ranking",
+        )
+        return [ranking, *super().get_urls()]
+
+    def ranking_view(self, request, object_id):
+        from .committee import CommitteeView  # noqa: PLC0415 - keeps this module readable
+
+        call = self.get_object(request, object_id)
+        if call is None:
+            raise Http404
+        if not (is_programme_manager(request.user) and self.has_change_permission(request, call)):
+            raise PermissionDenied
+        return CommitteeView(self, request, call).response()
+
+    @admin.action(
+        description=_("Désigner automatiquement les évaluateurs"), permissions=("change",)
+    )
+    def assign_reviewers(self, request, queryset):
+        for call in queryset:
+            try:
+                created, understaffed = services.auto_assign_reviewers(call, by=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request, f"{call} : {' '.join(error.messages)}", level=messages.ERROR
+                )
+                continue
+            self.message_user(
+                request,
+                _("« %(call)s » : %(count)s dossier(s) confié(s) à des évaluateurs.")
+                % {"call": call, "count": len(created)},
+                level=messages.SUCCESS,
+            )
+            if understaffed:
+                self.message_user(
+                    request,
+                    _(
+                        "« %(call)s » : %(count)s candidature(s) n’ont pas assez d’évaluateurs "
+                        "sans conflit : %(names)s."
+                    )
+                    % {
+                        "call": call,
+                        "count": len(understaffed),
+                        "names": ", ".join(a.centre.name for a in understaffed[:10]),
+                    },
+                    level=messages.WARNING,
+                )
+
+    @admin.action(description=_("Dupliquer pour une nouvelle édition"), permissions=("add",))
+    def duplicate_calls(self, request, queryset):
+        for call in queryset:
+            copy = services.duplicate_call(call, by=request.user)
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Nouvelle édition en préparation :"),
+                    reverse("admin:appels_call_change", args=[copy.pk]),
+                    copy.title,
+                ),
+                level=messages.SUCCESS,
+            )
 
     @admin.action(description=_("Ouvrir aux candidatures"), permissions=("change",))
     def open_calls(self, request, queryset):
@@ -291,7 +381,7 @@ def review_total(review):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(SimpleHistoryAdmin):
     list_display = (
         "centre_name",
         "call",
@@ -350,7 +440,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         ),
     )
     inlines = (ApplicationLineInline, AttachmentInline, ReviewInline)
-    actions = ("issue_agreements",)
+    actions = (
+        "select_applications",
+        "waitlist_applications",
+        "reject_applications",
+        "issue_agreements",
+    )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("call", "centre")
@@ -396,6 +491,35 @@ class ApplicationAdmin(admin.ModelAdmin):
     def region(self, obj):
         return obj.centre.get_region_display()
 
+    def _decide(self, request, queryset, outcome, message):
+        if not is_programme_manager(request.user):
+            raise PermissionDenied
+        run_service_action(
+            self,
+            request,
+            queryset.order_by("submitted_at"),
+            services.decide,
+            message,
+            outcome=outcome,
+            by=request.user,
+        )
+
+    @admin.action(description=_("Retenir (quantités demandées)"), permissions=("change",))
+    def select_applications(self, request, queryset):
+        self._decide(request, queryset, ApplicationStatus.SELECTED, _("« %(object)s » retenue."))
+
+    @admin.action(description=_("Placer en liste d’attente"), permissions=("change",))
+    def waitlist_applications(self, request, queryset):
+        self._decide(
+            request, queryset, ApplicationStatus.WAITLISTED, _("« %(object)s » en liste d’attente.")
+        )
+
+    @admin.action(description=_("Ne pas retenir"), permissions=("change",))
+    def reject_applications(self, request, queryset):
+        self._decide(
+            request, queryset, ApplicationStatus.REJECTED, _("« %(object)s » non retenue.")
+        )
+
     @admin.action(description=_("Émettre la convention"), permissions=("change",))
     def issue_agreements(self, request, queryset):
         run_service_action(
@@ -427,6 +551,28 @@ class ReviewAssignForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = ("application", "reviewer")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reviewer" in self.fields:
+            self.fields["reviewer"].queryset = services.eligible_reviewers()
+
+
+class ReviewTodoFilter(admin.SimpleListFilter):
+    """A reviewer's two lists: what is left to do, and what is done."""
+
+    title = _("avancement")
+    parameter_name = "todo"
+
+    def lookups(self, request, model_admin):
+        return (("todo", _("à faire")), ("done", _("rendues")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "todo":
+            return queryset.filter(status__in=[ReviewStatus.ASSIGNED, ReviewStatus.DRAFT])
+        if self.value() == "done":
+            return queryset.filter(status=ReviewStatus.SUBMITTED)
+        return queryset
 
 
 class ReviewForm(forms.ModelForm):
@@ -468,14 +614,38 @@ def score_field(criterion):
 
 
 def review_form_for(criteria):
-    """A ReviewForm with one score field per criterion of the call's grid."""
+    """A ReviewForm with one score field per criterion of the call's grid.
+
+    Each input carries its criterion's weight and maximum so that the page's script updates
+    the weighted total as the reviewer types (the server computes it again on save).
+    """
     fields = {
         score_field(criterion): forms.IntegerField(
             label=criterion.name,
             required=False,
             min_value=0,
             max_value=criterion.max_score,
-            help_text=_("sur %(max)s") % {"max": criterion.max_score},
+            help_text=(
+                _("sur %(max)s, pondération %(weight)s — %(description)s")
+                if criterion.description
+                else _("sur %(max)s, pondération %(weight)s")
+            )
+            % {
+                "max": criterion.max_score,
+                "weight": f"{criterion.weight.normalize():f}".replace(".", ","),
+                "description": criterion.description,
+            },
+            widget=forms.NumberInput(
+                attrs={
+                    "class": "review-score",
+                    "data-max": criterion.max_score,
+                    "data-weight": str(criterion.weight),
+                    "min": 0,
+                    "max": criterion.max_score,
+                    "inputmode": "numeric",
+                    "style": "width: 5em",
+                }
+            ),
         )
         for criterion in criteria
     }
@@ -483,7 +653,14 @@ def review_form_for(criteria):
 
 
 @admin.register(Review)
-class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
+class ReviewAdmin(ServiceFormMixin, SimpleHistoryAdmin):
+    """Reviewers score here: their own list (to do / done), one page per application.
+
+    The evaluation page shows the project, its requested equipment and attachments, one
+    score field per criterion with the weighted total updated as they type, their opinion
+    and, unless the call is blind and their review is not submitted yet, the other reviews.
+    """
+
     list_display = (
         "application_centre",
         "call",
@@ -493,10 +670,12 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
         "total",
         "submitted_at",
     )
+    list_display_links = ("application_centre",)
     list_select_related = ("application__centre", "application__call", "reviewer")
-    list_filter = ("status", "recommendation", "application__call")
+    list_filter = (ReviewTodoFilter, "status", "recommendation", "application__call")
     search_fields = (
         "application__centre__name",
+        "application__title",
         "reviewer__email",
         "reviewer__first_name",
         "reviewer__last_name",
@@ -505,6 +684,10 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
     date_hierarchy = "assigned_at"
     list_per_page = 50
     inlines = (ScoreInline,)
+
+    class Media:
+        js = ("js/review-total.js",)
+        css = {"all": ("css/admin-review.css",)}
 
     def get_queryset(self, request):
         queryset = (
@@ -518,6 +701,16 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
         if not is_programme_manager(request.user):
             queryset = queryset.filter(pk__in=Review.objects.assigned_to(request.user))
         return queryset
+
+    def get_list_display(self, request):
+        if is_programme_manager(request.user):
+            return self.list_display
+        return [name for name in self.list_display if name != "reviewer"]
+
+    def get_list_filter(self, request):
+        if is_programme_manager(request.user):
+            return self.list_filter
+        return (ReviewTodoFilter, "application__call")
 
     def is_evaluating(self, request, obj):
         """Only the assigned reviewer writes the evaluation, while it is not a conflict."""
@@ -538,17 +731,27 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return ((None, {"fields": ("application", "reviewer")}),)
-        header = (None, {"fields": ("application", "reviewer", "status", "submitted_at")})
+        header = (None, {"fields": ("application_link", "status", "submitted_at")})
+        project = (_("Le projet"), {"fields": ("project",)})
         if self.is_evaluating(request, obj):
             criteria = obj.application.call.criteria.all()
             return (
                 header,
-                (_("Notes"), {"fields": [score_field(c) for c in criteria]}),
+                project,
+                (
+                    _("Notes"),
+                    {"fields": [score_field(c) for c in criteria] + ["live_total"]},
+                ),
                 (_("Avis"), {"fields": ("comment", "recommendation", "submit")}),
-                (_("Conflit d’intérêts"), {"fields": ("conflict",)}),
+                (_("Les autres évaluations"), {"fields": ("other_reviews",)}),
+                (
+                    _("Conflit d’intérêts"),
+                    {"fields": ("conflict",), "classes": ("collapse",)},
+                ),
             )
         return (
-            header,
+            (None, {"fields": ("application_link", "reviewer", "status", "submitted_at")}),
+            project,
             (_("Avis"), {"fields": ("total", "comment", "recommendation", "conflict_reason")}),
         )
 
@@ -556,12 +759,20 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
         if obj is None:
             return ()
         if self.is_evaluating(request, obj):
-            return ("application", "reviewer", "status", "submitted_at")
+            return (
+                "application_link",
+                "status",
+                "submitted_at",
+                "project",
+                "live_total",
+                "other_reviews",
+            )
         return (
-            "application",
+            "application_link",
             "reviewer",
             "status",
             "submitted_at",
+            "project",
             "total",
             "comment",
             "recommendation",
@@ -583,7 +794,20 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
             review = services.assign_reviewer(obj.application, obj.reviewer, by=request.user)
             obj.pk, obj.assigned_at = review.pk, review.assigned_at
         elif form.cleaned_data.get("conflict", "").strip():
-            services.declare_conflict(obj, reason=form.cleaned_data["conflict"], by=request.user)
+            replacement = services.declare_conflict(
+                obj, reason=form.cleaned_data["conflict"], by=request.user
+            )
+            obj.status = ReviewStatus.CONFLICT
+            self.message_user(
+                request,
+                _("Conflit d’intérêts enregistré : le dossier quitte votre liste.")
+                if replacement
+                else _(
+                    "Conflit d’intérêts enregistré : le dossier quitte votre liste ; "
+                    "le chargé de programme désignera un autre évaluateur."
+                ),
+                level=messages.WARNING,
+            )
         else:
             services.save_review(
                 obj,
@@ -593,6 +817,79 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
                 submit=form.cleaned_data["submit"],
                 by=request.user,
             )
+
+    def response_change(self, request, obj):
+        """ "Save and next" takes the reviewer to their next application to do."""
+        if obj.status == ReviewStatus.CONFLICT:
+            return HttpResponseRedirect(self._todo_url())
+        if "_savenext" in request.POST:
+            following = (
+                Review.objects.assigned_to(request.user)
+                .filter(status__in=[ReviewStatus.ASSIGNED, ReviewStatus.DRAFT])
+                .exclude(pk=obj.pk)
+                .order_by("application__call", "assigned_at", "pk")
+                .first()
+            )
+            self.message_user(request, _("Évaluation enregistrée."), level=messages.SUCCESS)
+            if following is None:
+                self.message_user(request, _("Vous avez tout évalué. Merci !"))
+                return HttpResponseRedirect(self._todo_url())
+            return HttpResponseRedirect(reverse("admin:appels_review_change", args=[following.pk]))
+        return super().response_change(request, obj)
+
+    def _todo_url(self):
+        return reverse("admin:appels_review_changelist") + "?todo=todo"
+
+    @admin.display(description=_("candidature"))
+    def application_link(self, obj):
+        application = obj.application
+        return format_html(
+            "<strong>{}</strong> ({}, {}) – {}",
+            application.centre.name,
+            application.centre.city,
+            application.centre.get_department_display(),
+            application.call,
+        )
+
+    @admin.display(description=_("projet"))
+    def project(self, obj):
+        application = (
+            Application.objects.select_related("centre", "site", "call")
+            .prefetch_related("lines__offer__pack_type", "attachments")
+            .get(pk=obj.application_id)
+        )
+        return render_to_string(
+            "admin/appels/review/project.html",
+            {"application": application, "review": obj},
+        )
+
+    @admin.display(description=_("note pondérée /100"))
+    def live_total(self, obj):
+        return format_html(
+            '<output id="review-total" aria-live="polite" class="review-total">{}</output>',
+            review_total(obj) if obj.pk else "—",
+        )
+
+    @admin.display(description=_("évaluations des autres"))
+    def other_reviews(self, obj):
+        call = obj.application.call
+        if call.is_blind_review and obj.status != ReviewStatus.SUBMITTED:
+            return _(
+                "Évaluation en aveugle : les autres évaluations s’affichent une fois la vôtre "
+                "rendue."
+            )
+        others = list(
+            Review.objects.filter(application_id=obj.application_id, status=ReviewStatus.SUBMITTED)
+            .exclude(pk=obj.pk)
+            .select_related("reviewer")
+            .prefetch_related(
+                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
+            )
+        )
+        return render_to_string(
+            "admin/appels/review/other_reviews.html",
+            {"others": [(other, review_total(other)) for other in others]},
+        )
 
     @admin.display(description=_("centre"), ordering="application__centre__name")
     def application_centre(self, obj):
@@ -607,11 +904,36 @@ class ReviewAdmin(ServiceFormMixin, admin.ModelAdmin):
         return review_total(obj)
 
 
+@admin.register(Score)
+class ScoreAdmin(SimpleHistoryAdmin):
+    """Read-only: scores are written through the review page; their history is kept here."""
+
+    list_display = ("review", "criterion", "value")
+    list_select_related = ("review__application__centre", "review__reviewer", "criterion")
+    list_filter = ("criterion__call",)
+    search_fields = ("review__application__centre__name", "review__reviewer__email")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not is_programme_manager(request.user):
+            queryset = queryset.filter(review__in=Review.objects.assigned_to(request.user))
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- Decisions, agreements, surveys -----------------------------------------------------
 
 
 @admin.register(Decision)
-class DecisionAdmin(ServiceFormMixin, admin.ModelAdmin):
+class DecisionAdmin(ServiceFormMixin, SimpleHistoryAdmin):
     """Decisions are recorded through ``services.decide``; locked once published."""
 
     list_display = (
@@ -671,9 +993,11 @@ class DecisionAdmin(ServiceFormMixin, admin.ModelAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ServiceFormMixin, admin.ModelAdmin):
+class AgreementAdmin(DocumentActionsMixin, ServiceFormMixin, admin.ModelAdmin):
     """Agreements are issued by the services; here they are followed and, if need be, voided."""
 
+    # The signed version when there is one, else the issued one.
+    document_kinds = (DocumentKind.AGREEMENT_SIGNED, DocumentKind.AGREEMENT)
     list_display = (
         "number",
         "application_centre",
@@ -682,6 +1006,7 @@ class AgreementAdmin(ServiceFormMixin, admin.ModelAdmin):
         "issued_at",
         "signed_at",
         "signer_name",
+        "pdf_link",
     )
     list_select_related = ("application__centre", "application__call")
     list_filter = ("status", "application__call")
@@ -700,6 +1025,11 @@ class AgreementAdmin(ServiceFormMixin, admin.ModelAdmin):
         "voided_at",
         "void_reason",
     )
+
+    def document_kind_for(self, obj):
+        if obj.status == AgreementStatus.SIGNED:
+            return DocumentKind.AGREEMENT_SIGNED
+        return DocumentKind.AGREEMENT
 
     def has_add_permission(self, request):
         return False

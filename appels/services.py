@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from centres.roles import REVIEWERS, is_reviewer
+from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.states import transition
 
@@ -100,6 +101,49 @@ def _notify_outcomes(decision_ids):
             tasks.send_decision_outcome.delay(decision_id)
 
     transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def duplicate_call(call, *, by=None, shift_days=365):
+    """A new draft edition from a previous one: offers, grid and partners, dates a year on.
+
+    Quantities are copied as a starting point; the programme manager adjusts them to the
+    new stock before opening.
+    """
+    delta = timezone.timedelta(days=shift_days)
+    base_slug = f"{call.slug[:70]}-copie"
+    slug, n = base_slug, 1
+    while Call.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base_slug}-{n}"
+    copy = Call.objects.create(
+        title=_("%(title)s (copie)") % {"title": call.title},
+        slug=slug,
+        edition=call.edition,
+        summary=call.summary,
+        description=call.description,
+        opens_at=call.opens_at + delta,
+        closes_at=call.closes_at + delta,
+        review_ends_at=call.review_ends_at + delta if call.review_ends_at else None,
+        requires_aim=call.requires_aim,
+        reviewers_per_application=call.reviewers_per_application,
+        conflict_rule=call.conflict_rule,
+        is_blind_review=call.is_blind_review,
+        invoice_on_delivery=call.invoice_on_delivery,
+    )
+    for offer in call.offers.all():
+        offer.pk, offer.id, offer.call = None, None, copy
+        offer._state.adding = True
+        offer.save()
+    for criterion in call.criteria.all():
+        criterion.pk, criterion.id, criterion.call = None, None, copy
+        criterion._state.adding = True
+        criterion.save()
+    for call_partner in call.call_partners.all():
+        call_partner.pk, call_partner.id, call_partner.call = None, None, copy
+        call_partner._state.adding = True
+        call_partner.save()
+    return copy
 
 
 @transaction.atomic
@@ -730,6 +774,71 @@ def _grant_lines(application, lines, granted, now):
         raise DomainError(_("Une candidature retenue doit recevoir au moins un pack."))
 
 
+class DecisionErrors(DomainError):
+    """Some of the committee's decisions were refused; none was recorded.
+
+    ``by_application`` maps application ids to their messages, to show next to each row.
+    """
+
+    def __init__(self, by_application):
+        self.by_application = by_application
+        messages = [message for errors in by_application.values() for message in errors]
+        super().__init__(messages, code="decisions_refused")
+
+
+@transaction.atomic
+def record_decisions(call, decisions, *, by, now=None):
+    """Record several of the committee's decisions at once: all of them, or none.
+
+    ``decisions`` is a list of ``(application, outcome, granted, rank)``. Outcomes that free
+    stock (waitlist, rejection) are recorded before selections, so moving packs from one
+    centre to another in the same submission works; the stock and cap checks of
+    :func:`decide` apply to every selection.
+    """
+    call = _locked(call)
+    if call.status != CallStatus.REVIEW:
+        raise DomainError(
+            _(
+                "Les décisions se prennent pendant la phase d’évaluation ; "
+                "elles sont figées une fois les résultats publiés."
+            ),
+            code="decisions_locked",
+        )
+    ordered = sorted(decisions, key=lambda d: d[1] == ApplicationStatus.SELECTED)
+    errors = {}
+    for application, outcome, granted, rank in ordered:
+        if application.call_id != call.pk:
+            errors[application.pk] = [_("Cette candidature n’appartient pas à l’appel.")]
+            continue
+        try:
+            with transaction.atomic():
+                decide(application, outcome, by=by, granted=granted, rank=rank, now=now)
+        except DomainError as error:
+            errors[application.pk] = error.messages
+    if errors:
+        raise DecisionErrors(errors)
+    return len(decisions)
+
+
+@transaction.atomic
+def apply_proposal(call, *, by, now=None):
+    """Record the proposed selection by rank (see :func:`appels.ranking.propose`)."""
+    from .ranking import proposal_for, ranking  # noqa: PLC0415 - ranking imports models only
+
+    rows = ranking(call)
+    proposals = proposal_for(call, rows)
+    decisions = [
+        (
+            row.application,
+            proposals[row.application.pk].outcome,
+            proposals[row.application.pk].granted,
+            row.rank,
+        )
+        for row in rows
+    ]
+    return record_decisions(call, decisions, by=by, now=now)
+
+
 @transaction.atomic
 def promote_from_waitlist(call, *, by, now=None):
     """After a withdrawal, select the first waitlisted application that the stock allows.
@@ -787,6 +896,8 @@ def issue_agreement(application, *, now=None):
             "issued_at": now,
         },
     )
+    # The PDF is made by a worker after commit (idempotent: one document per agreement).
+    request_document(agreement, DocumentKind.AGREEMENT)
     return agreement
 
 
@@ -802,6 +913,8 @@ def sign_agreement(agreement, *, by, signer_name, signer_role, now=None):
     agreement.signer_name = signer_name.strip()
     agreement.signer_role = signer_role.strip()
     agreement.save()
+    # The signed version, with the recorded acceptance, is kept as its own document.
+    request_document(agreement, DocumentKind.AGREEMENT_SIGNED, by=by)
     return agreement
 
 

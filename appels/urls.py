@@ -7,6 +7,7 @@ app_name = "appels"
 urlpatterns = [
     path("appels/", views.CallListView.as_view(), name="call_list"),
     path("appels/<slug:slug>/", views.CallDetailView.as_view(), name="call_detail"),
+    path("appels/<slug:slug>/resultats/", views.CallResultsView.as_view(), name="results"),
     path(
         "appels/<slug:slug>/candidater/",
         views.StartApplicationView.as_view(),

@@ -15,7 +15,14 @@ from solidaire.errors import DomainError
 
 from . import services
 from .forms import AgreementSignatureForm, AttachmentForm, ProjectForm, RequestForm
-from .models import Agreement, Application, ApplicationStatus, Call, CallStatus
+from .models import (
+    Agreement,
+    Application,
+    ApplicationLine,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+)
 
 STEPS = [
     ("projet", gettext_lazy("Le projet")),
@@ -75,6 +82,35 @@ class CallDetailView(DetailView):
             context["application"] = Application.objects.filter(
                 call=self.object, centre=centre
             ).first()
+        return context
+
+
+class CallResultsView(DetailView):
+    """The published results of a call: the selected centres and what they receive; public."""
+
+    template_name = "appels/call_results.html"
+    context_object_name = "call"
+
+    def get_queryset(self):
+        return Call.objects.published().prefetch_related("offers__pack_type")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        selected = list(
+            Application.objects.filter(call=self.object, status=ApplicationStatus.SELECTED)
+            .select_related("centre")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    queryset=ApplicationLine.objects.filter(granted_quantity__gt=0)
+                    .select_related("offer__pack_type")
+                    .order_by("offer__pack_type__name"),
+                )
+            )
+            .order_by("centre__region", "centre__department", "centre__name")
+        )
+        context["selected"] = selected
+        context["packs"] = sum(line.granted_quantity for a in selected for line in a.lines.all())
         return context
 
 

@@ -12,6 +12,7 @@ from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -34,6 +35,7 @@ from appels.models import (
     SurveyAnswer,
 )
 from centres.models import Centre, Membership, Partner, Site, User
+from centres.roles import REVIEWERS
 from centres.validators import luhn_is_valid
 from equipements.models import (
     AllocatedItem,
@@ -93,6 +95,17 @@ class UserFactory(DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Martin{n}")
     password = factory.LazyFunction(password_hash)
     is_active = True
+
+
+class ReviewerFactory(UserFactory):
+    """A staff member holding the reviewer role (the groups are synced after migrate)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def reviewer_role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=REVIEWERS))
 
 
 class PartnerFactory(DjangoModelFactory):
@@ -298,7 +311,7 @@ class ReviewFactory(DjangoModelFactory):
         status=ApplicationStatus.SUBMITTED,
         call__status=CallStatus.REVIEW,
     )
-    reviewer = factory.SubFactory(UserFactory, is_staff=True)
+    reviewer = factory.SubFactory(ReviewerFactory)
     status = ReviewStatus.ASSIGNED
     recommendation = factory.LazyAttribute(
         lambda o: "select" if o.status == ReviewStatus.SUBMITTED else ""

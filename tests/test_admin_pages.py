@@ -495,6 +495,7 @@ def test_assigned_reviewer_scores_through_the_admin(client):
     application = make_application(call, make_offer(call, make_pack_type()))
     reviewer = User.objects.create_user(email="evaluateur@example.org", is_staff=True)
     reviewer.groups.add(Group.objects.get(name=REVIEWERS))
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
     review = Review.objects.create(application=application, reviewer=reviewer)
     other = Review.objects.create(
         application=make_application(call),
@@ -566,6 +567,8 @@ def test_assigning_a_reviewer_to_a_draft_is_refused_with_a_message(admin_client)
     call = make_call(CallStatus.OPEN)
     draft = make_application(call, status=ApplicationStatus.DRAFT)
     reviewer = User.objects.create_user(email="evaluateur@example.org", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
 
     response = admin_client.post(
         admin_url(Review, "add"), {"application": draft.pk, "reviewer": reviewer.pk}, follow=True
@@ -579,6 +582,7 @@ def test_assigning_a_reviewer_to_a_draft_is_refused_with_a_message(admin_client)
 def test_assigning_a_reviewer_goes_through_the_service(admin_client):
     application = make_application(make_call(CallStatus.REVIEW))
     reviewer = User.objects.create_user(email="evaluateur@example.org", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=REVIEWERS))
 
     response = admin_client.post(
         admin_url(Review, "add"), {"application": application.pk, "reviewer": reviewer.pk}

@@ -22,9 +22,9 @@ from tests.factories import (
     CentreFactory,
     CriterionFactory,
     PartnerFactory,
+    ReviewerFactory,
     ReviewFactory,
     ScoreFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +184,7 @@ def test_scores_are_frozen_once_the_review_phase_ends(db_state):
 
 def test_assigning_is_idempotent():
     application = ApplicationFactory(status=ApplicationStatus.SUBMITTED)
-    reviewer = UserFactory(is_staff=True)
+    reviewer = ReviewerFactory()
     first = services.assign_reviewer(application, reviewer)
     second = services.assign_reviewer(application, reviewer)
     assert first.pk == second.pk
@@ -197,7 +197,7 @@ def test_assigning_is_idempotent():
 )
 def test_only_submitted_applications_are_assigned(status, db_state):
     application = ApplicationFactory(status=status)
-    reviewer = UserFactory(is_staff=True)
+    reviewer = ReviewerFactory()
     error = _refused(db_state, services.assign_reviewer, application, reviewer)
     assert "déposée" in str(error)
 
@@ -207,7 +207,7 @@ def test_a_reviewer_of_the_centres_federation_is_refused(db_state):
     application = ApplicationFactory(
         status=ApplicationStatus.SUBMITTED, centre=CentreFactory(federation=federation)
     )
-    reviewer = UserFactory(is_staff=True, organisation=federation)
+    reviewer = ReviewerFactory(organisation=federation)
     error = _refused(db_state, services.assign_reviewer, application, reviewer)
     assert error.code == "conflict_rule"
     assert "fédération régionale" in str(error)
@@ -220,7 +220,7 @@ def test_the_federation_rule_can_be_switched_off():
         centre=CentreFactory(federation=federation),
         call__conflict_rule=Call.ConflictRule.NONE,
     )
-    reviewer = UserFactory(is_staff=True, organisation=federation)
+    reviewer = ReviewerFactory(organisation=federation)
     assert services.assign_reviewer(application, reviewer).status == ReviewStatus.ASSIGNED
 
 
@@ -228,7 +228,7 @@ def test_a_reviewer_of_another_organisation_is_accepted():
     application = ApplicationFactory(
         status=ApplicationStatus.SUBMITTED, centre=CentreFactory(federation=PartnerFactory())
     )
-    reviewer = UserFactory(is_staff=True, organisation=PartnerFactory())
+    reviewer = ReviewerFactory(organisation=PartnerFactory())
     assert services.assign_reviewer(application, reviewer)
 
 

@@ -1,0 +1,252 @@
+"""The committee's page in the admin: ranking, proposal, decisions within the stock, publication.
+
+One page per call (``CallAdmin.ranking_view``) for programme managers. It lists the ranked
+applications (weighted average, spread, reviews done/expected), the stock left per offer,
+the platform's proposal, and lets the committee record outcomes and granted quantities for
+several applications at once; exports go through :mod:`appels.resources`. Every change goes
+through ``appels.services``.
+"""
+
+from django.contrib import messages
+from django.db.models import Q, Sum
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from centres.geography import Region
+from solidaire.errors import DomainError
+
+from . import services
+from .models import ApplicationStatus, CallStatus
+from .ranking import filter_rows, proposal_for, ranking
+from .resources import RankingResource
+
+OUTCOMES = (
+    (ApplicationStatus.SELECTED, ApplicationStatus.SELECTED.label),
+    (ApplicationStatus.WAITLISTED, ApplicationStatus.WAITLISTED.label),
+    (ApplicationStatus.REJECTED, ApplicationStatus.REJECTED.label),
+)
+EXPORT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class CommitteeView:
+    def __init__(self, model_admin, request, call):
+        self.model_admin = model_admin
+        self.request = request
+        self.call = call
+        self.region = request.GET.get("region", "")
+        if self.region not in Region.values:
+            self.region = ""
+        self.offers = list(
+            call.offers.select_related("pack_type")
+            .annotate(
+                granted=Sum(
+                    "lines__granted_quantity",
+                    filter=Q(lines__application__status=ApplicationStatus.SELECTED),
+                )
+            )
+            .order_by("pack_type__name")
+        )
+        offer = request.GET.get("offer", "")
+        self.offer = offer if offer in {str(o.pk) for o in self.offers} else ""
+
+    @property
+    def is_open(self):
+        return self.call.status == CallStatus.REVIEW
+
+    def response(self):
+        if self.request.method == "POST":
+            return self.post()
+        export = self.request.GET.get("export")
+        if export in EXPORT_FORMATS:
+            return self.export(export)
+        return self.render()
+
+    def url(self):
+        return reverse("admin:appels_call_ranking", args=[self.call.pk])
+
+    # --- reading ---------------------------------------------------------------------
+
+    def rows(self):
+        everything = ranking(self.call)
+        proposals = proposal_for(self.call, everything) if self.is_open else {}
+        rows = filter_rows(everything, region=self.region, offer=self.offer)
+        for row in rows:
+            row.proposal = proposals.get(row.application.pk)
+        return rows
+
+    def export(self, fmt):
+        dataset = RankingResource().export(
+            filter_rows(ranking(self.call), region=self.region, offer=self.offer)
+        )
+        content = dataset.export(fmt)
+        if fmt == "csv":
+            content = "\ufeff" + content  # so that spreadsheet software reads UTF-8
+        response = HttpResponse(content, content_type=EXPORT_FORMATS[fmt])
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = (
+            f'attachment; filename="classement-{self.call.slug}-{stamp}.{fmt}"'
+        )
+        return response
+
+    def render(self, *, rows=None, errors=None, posted=None, status=200):
+        rows = rows if rows is not None else self.rows()
+        errors = errors or {}
+        for row in rows:
+            row.errors = errors.get(row.application.pk, [])
+            row.fields = self._row_fields(row, posted)
+        context = {
+            **self.model_admin.admin_site.each_context(self.request),
+            "opts": self.model_admin.model._meta,
+            "title": _("Classement et décisions – %(call)s") % {"call": self.call},
+            "call": self.call,
+            "rows": rows,
+            "offers": self.offers,
+            "stock": [
+                {
+                    "offer": offer,
+                    "granted": offer.granted or 0,
+                    "remaining": offer.quantity_available - (offer.granted or 0),
+                }
+                for offer in self.offers
+            ],
+            "regions": Region.choices,
+            "region": self.region,
+            "offer": self.offer,
+            "outcomes": OUTCOMES,
+            "is_open": self.is_open,
+            "has_errors": bool(errors),
+            "query": self.request.GET.urlencode(),
+        }
+        return TemplateResponse(
+            self.request, "admin/appels/call/ranking.html", context, status=status
+        )
+
+    def _row_fields(self, row, posted):
+        """Current (or just posted) outcome and granted quantity per line, for the form."""
+        application = row.application
+        prefix = f"a{application.pk}"
+        if posted is not None:
+            outcome = posted.get(f"{prefix}-outcome", "")
+        elif application.status != ApplicationStatus.SUBMITTED:
+            outcome = application.status
+        else:
+            outcome = ""
+        lines = []
+        for line in row.lines:
+            name = f"{prefix}-line{line.offer_id}"
+            if posted is not None:
+                value = posted.get(name, "")
+            elif line.granted_quantity is not None:
+                value = line.granted_quantity
+            else:
+                value = line.requested_quantity
+            lines.append({"line": line, "name": name, "value": value})
+        return {"prefix": prefix, "outcome": outcome, "lines": lines}
+
+    # --- writing ---------------------------------------------------------------------
+
+    def post(self):
+        action = self.request.POST.get("action")
+        user = self.request.user
+        try:
+            if action == "propose":
+                count = services.apply_proposal(self.call, by=user)
+                self._message(
+                    _("Proposition appliquée : %(count)s décision(s) enregistrée(s).")
+                    % {"count": count}
+                )
+            elif action == "publish":
+                if not self.request.POST.get("confirm"):
+                    raise DomainError(
+                        _("Cochez la case de confirmation pour publier les résultats.")
+                    )
+                services.publish_results(self.call, by=user)
+                self._message(_("Résultats publiés : chaque centre reçoit sa réponse par e-mail."))
+            elif action == "save":
+                return self.save()
+            else:
+                raise DomainError(_("Action inconnue."))
+        except DomainError as error:
+            self._message(" ".join(error.messages), level=messages.ERROR)
+        return HttpResponseRedirect(self.url() + self._query())
+
+    def _query(self):
+        query = self.request.GET.urlencode()
+        return f"?{query}" if query else ""
+
+    def save(self):
+        if not self.is_open:
+            self._message(
+                _("Les décisions sont figées une fois les résultats publiés."),
+                level=messages.ERROR,
+            )
+            return HttpResponseRedirect(self.url() + self._query())
+        posted = self.request.POST
+        rows = self.rows()
+        decisions, errors = [], {}
+        valid_outcomes = {value for value, _label in OUTCOMES}
+        for row in rows:
+            application = row.application
+            prefix = f"a{application.pk}"
+            outcome = posted.get(f"{prefix}-outcome", "")
+            if not outcome:
+                continue
+            if outcome not in valid_outcomes:
+                errors[application.pk] = [_("Décision inconnue.")]
+                continue
+            granted, row_errors = {}, []
+            for line in row.lines:
+                raw = posted.get(f"{prefix}-line{line.offer_id}", "").strip()
+                if outcome != ApplicationStatus.SELECTED:
+                    continue
+                try:
+                    quantity = int(raw)
+                except ValueError:
+                    row_errors.append(
+                        _("« %(pack)s » : indiquez un nombre entier de packs.")
+                        % {"pack": line.offer.pack_type.name}
+                    )
+                    continue
+                if quantity < 0:
+                    row_errors.append(_("Une quantité accordée ne peut pas être négative."))
+                    continue
+                granted[line.offer_id] = quantity
+            if row_errors:
+                errors[application.pk] = row_errors
+                continue
+            unchanged = outcome == application.status and all(
+                granted.get(line.offer_id) == line.granted_quantity
+                for line in row.lines
+                if outcome == ApplicationStatus.SELECTED
+            )
+            if not unchanged:
+                decisions.append((application, outcome, granted, row.rank))
+        if not errors and decisions:
+            try:
+                services.record_decisions(self.call, decisions, by=self.request.user)
+            except services.DecisionErrors as error:
+                errors = error.by_application
+            except DomainError as error:
+                self._message(" ".join(error.messages), level=messages.ERROR)
+                return HttpResponseRedirect(self.url() + self._query())
+        if errors:
+            self._message(
+                _("Aucune décision n’a été enregistrée : corrigez les lignes signalées."),
+                level=messages.ERROR,
+            )
+            return self.render(rows=self.rows(), errors=errors, posted=posted, status=400)
+        self._message(
+            _("%(count)s décision(s) enregistrée(s).") % {"count": len(decisions)}
+            if decisions
+            else _("Aucun changement à enregistrer.")
+        )
+        return HttpResponseRedirect(self.url() + self._query())
+
+    def _message(self, text, level=messages.SUCCESS):
+        self.model_admin.message_user(self.request, text, level=level)
