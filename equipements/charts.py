@@ -85,8 +85,19 @@ def _config(chart_class, colours, **options):
         "value_formatter": lambda value: format_number(value or 0),
         "margin": 12,
         "spacing": 12,
+        "truncate_legend": -1,
+        "truncate_label": -1,
     }
     return chart_class(**{**config, **options})
+
+
+def _add_series(chart, series):
+    """Add the series that have something to show (the first one at least); a legend only
+    when there are several."""
+    shown = [(label, values) for label, values in series if any(values)] or series[:1]
+    for label, values in shown:
+        chart.add(label, values)
+    chart.config.show_legend = len(shown) > 1
 
 
 def _accessible(chart, slug, title, desc):
@@ -125,15 +136,14 @@ def _devices(computers, tablets):
     return _(" et ").join(parts) or _("aucun appareil")
 
 
-def editions_chart(calls, per_call, slug="graphique-editions"):
+def editions_chart(calls, per_call, slug="graphique-editions", width=720):
     """Bars per edition: computers and tablets delivered."""
-    chart = _config(pygal.Bar, (COMPUTERS, TABLETS), width=720, height=360)
+    chart = _config(pygal.Bar, (COMPUTERS, TABLETS), width=width, height=width // 2)
     labels = [call.edition for call in calls]
     chart.x_labels = labels
     computers = [per_call.get(call.pk, {}).get("computers", 0) for call in calls]
     tablets = [per_call.get(call.pk, {}).get("tablets", 0) for call in calls]
-    chart.add(_("Ordinateurs"), computers)
-    chart.add(_("Tablettes"), tablets)
+    _add_series(chart, [(_("Ordinateurs"), computers), (_("Tablettes"), tablets)])
     title = _("Matériel livré par édition")
     desc = "; ".join(
         f"{label} : {_devices(c, t)}"
@@ -142,7 +152,7 @@ def editions_chart(calls, per_call, slug="graphique-editions"):
     return _accessible(chart, slug, title, desc + ".")
 
 
-def regions_chart(regions, slug="graphique-regions"):
+def regions_chart(regions, slug="graphique-regions", width=720, row_height=34):
     """Horizontal stacked bars per region: computers and tablets delivered."""
     rows = sorted(
         (
@@ -152,13 +162,20 @@ def regions_chart(regions, slug="graphique-regions"):
         ),
         key=lambda row: -(row[1]["computers"] + row[1]["tablets"]),
     )
-    height = 90 + 34 * max(len(rows), 1)
-    chart = _config(pygal.HorizontalStackedBar, (COMPUTERS, TABLETS), width=720, height=height)
+    height = 90 + row_height * max(len(rows), 1)
+    chart = _config(
+        pygal.HorizontalStackedBar, (COMPUTERS, TABLETS), width=width, height=height, max_scale=6
+    )
     # pygal draws the first label at the bottom: reverse so the largest region comes first.
     rows.reverse()
     chart.x_labels = [label for label, _f in rows]
-    chart.add(_("Ordinateurs"), [f["computers"] for _l, f in rows])
-    chart.add(_("Tablettes"), [f["tablets"] for _l, f in rows])
+    _add_series(
+        chart,
+        [
+            (_("Ordinateurs"), [f["computers"] for _l, f in rows]),
+            (_("Tablettes"), [f["tablets"] for _l, f in rows]),
+        ],
+    )
     title = _("Matériel livré par région")
     desc = "; ".join(
         f"{label} : {_devices(f['computers'], f['tablets'])}" for label, f in reversed(rows)
@@ -166,22 +183,26 @@ def regions_chart(regions, slug="graphique-regions"):
     return _accessible(chart, slug, title, (desc or _("Aucune livraison")) + ".")
 
 
-def deliveries_chart(series, slug="graphique-livraisons"):
+def deliveries_chart(series, slug="graphique-livraisons", width=720, height=340):
     """Stacked bars per month: devices delivered, months without delivery included."""
     chart = _config(
         pygal.StackedBar,
         (COMPUTERS, TABLETS),
-        width=720,
-        height=340,
+        width=width,
+        height=height,
         print_values=False,
         x_label_rotation=-40,
         show_minor_x_labels=False,
         x_labels_major_every=3 if len(series) > 12 else 1,
-        truncate_label=-1,
     )
-    chart.x_labels = [date_format(row["month"], "M Y") for row in series]
-    chart.add(_("Ordinateurs"), [row["computers"] for row in series])
-    chart.add(_("Tablettes"), [row["tablets"] for row in series])
+    chart.x_labels = [date_format(row["month"], "F Y") for row in series]
+    _add_series(
+        chart,
+        [
+            (_("Ordinateurs"), [row["computers"] for row in series]),
+            (_("Tablettes"), [row["tablets"] for row in series]),
+        ],
+    )
     title = _("Livraisons par mois")
     delivered = [row for row in series if row["devices"]]
     if delivered:
@@ -203,7 +224,7 @@ def deliveries_chart(series, slug="graphique-livraisons"):
     return _accessible(chart, slug, title, desc)
 
 
-def satisfaction_chart(survey, labels, slug="graphique-satisfaction"):
+def satisfaction_chart(survey, labels, slug="graphique-satisfaction", width=720):
     """Horizontal stacked bars per question: share of each answer of the scale (in %)."""
     questions = [
         (label, survey["ratings"][name]) for name, label in labels.items() if survey is not None
@@ -213,10 +234,13 @@ def satisfaction_chart(survey, labels, slug="graphique-satisfaction"):
     chart = _config(
         pygal.HorizontalStackedBar,
         RATING_COLOURS,
-        width=720,
+        width=width,
         height=height,
         range=(0, 100),
-        value_formatter=lambda value: f"{format_number(value or 0)} %",
+        y_labels=[0, 25, 50, 75, 100],
+        legend_at_bottom_columns=4 if width >= 600 else 1,
+        # Shares under 8 % have no room for their label (the desc states them all).
+        value_formatter=lambda value: f"{format_number(value)} %" if (value or 0) >= 8 else "",
         print_values=True,
     )
     questions.reverse()
