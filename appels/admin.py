@@ -8,7 +8,7 @@ message and changes nothing.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -317,6 +317,48 @@ class CallAdmin(SimpleHistoryAdmin):
         )
 
 
+@admin.register(CallOffer)
+class CallOfferAdmin(SimpleHistoryAdmin):
+    """Offers at a glance, with the packs granted so far; edited within their call."""
+
+    list_display = (
+        "pack_type",
+        "call",
+        "quantity_available",
+        "granted",
+        "solidarity_price",
+        "per_centre_cap",
+    )
+    list_select_related = ("pack_type", "call")
+    list_filter = ("call", "pack_type")
+    search_fields = ("pack_type__name", "call__title", "call__edition")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                granted=Sum(
+                    "lines__granted_quantity",
+                    filter=Q(lines__application__status=ApplicationStatus.SELECTED),
+                )
+            )
+        )
+
+    @admin.display(description=_("packs accordés"), ordering="granted")
+    def granted(self, obj):
+        return obj.granted or 0
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- Applications -----------------------------------------------------------------------
 
 
@@ -378,6 +420,44 @@ def review_total(review):
     return services.weighted_total(
         (s.value, s.criterion.max_score, s.criterion.weight) for s in review.scores.all()
     )
+
+
+@admin.register(ApplicationLine)
+class ApplicationLineAdmin(SimpleHistoryAdmin):
+    """What each centre asked for and was granted; history of the committee's grants."""
+
+    list_display = (
+        "application",
+        "offer",
+        "requested_quantity",
+        "granted_quantity",
+        "granted_unit_price",
+    )
+    list_select_related = (
+        "application__centre",
+        "application__call",
+        "offer__pack_type",
+        "offer__call",
+    )
+    list_filter = ("application__call", "application__status", "offer__pack_type")
+    search_fields = ("application__centre__name", "application__title")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not sees_every_application(request.user):
+            queryset = queryset.filter(
+                application__in=Review.objects.assigned_to(request.user).values("application")
+            )
+        return queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Application)
@@ -909,7 +989,12 @@ class ScoreAdmin(SimpleHistoryAdmin):
     """Read-only: scores are written through the review page; their history is kept here."""
 
     list_display = ("review", "criterion", "value")
-    list_select_related = ("review__application__centre", "review__reviewer", "criterion")
+    list_select_related = (
+        "review__application__centre",
+        "review__application__call",
+        "review__reviewer",
+        "criterion",
+    )
     list_filter = ("criterion__call",)
     search_fields = ("review__application__centre__name", "review__reviewer__email")
 
