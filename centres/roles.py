@@ -57,6 +57,8 @@ ROLE_PERMISSIONS = {
         *_perms("centres", ("partner", "centre", "site", "membership")),
         *_perms("centres", ("user",), ("view", "add", "change")),
         *_perms("equipements", EQUIPMENT_MODELS, ("view",)),
+        # Generated documents: read, download, send again to the workers.
+        *_perms("solidaire", ("document",), ("view", "change")),
     ],
     REVIEWERS: [
         *_perms(
@@ -87,6 +89,7 @@ ROLE_PERMISSIONS = {
         *_perms("appels", ("application", "call"), ("view",)),
         *_perms("appels", ("packtype",), ("view", "add", "change")),
         *_perms("centres", ("centre", "site"), ("view",)),
+        *_perms("solidaire", ("document",), ("view", "change")),
     ],
 }
 

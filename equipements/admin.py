@@ -9,6 +9,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
+from solidaire.admin import DocumentActionsMixin, bulk_document_action
+from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 
 from . import services
@@ -326,7 +328,8 @@ class ShipmentAllocationInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(DocumentActionsMixin, admin.ModelAdmin):
+    document_kinds = (DocumentKind.SHIPMENT_SHEET,)
     list_display = (
         "reference",
         "centre",
@@ -339,6 +342,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         "created_at",
         "shipped_at",
         "delivered_at",
+        "pdf_link",
     )
     list_select_related = ("site__centre",)
     list_filter = ("status", "carrier", "site__centre__region")
@@ -370,7 +374,14 @@ class ShipmentAdmin(admin.ModelAdmin):
         "incident_note",
     )
     inlines = (ShipmentAllocationInline,)
-    actions = ("mark_shipped", "mark_delivered")
+    actions = (
+        "mark_shipped",
+        "mark_delivered",
+        bulk_document_action(
+            DocumentKind.SHIPMENT_SHEETS_BULK,
+            _("Imprimer les bordereaux de la sélection (un seul PDF)"),
+        ),
+    )
 
     def has_add_permission(self, request):
         # A shipment groups picked allocations: see the allocations' action.
@@ -411,9 +422,13 @@ class InvoiceLineInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
-    """Invoices are issued by the services and never edited nor deleted: see credit notes."""
+class InvoiceAdmin(DocumentActionsMixin, admin.ModelAdmin):
+    """Invoices are issued by the services and never edited nor deleted: see credit notes.
 
+    Their PDF (Factur-X) is made once; the action only sends again one not made yet.
+    """
+
+    document_kinds = (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE)
     list_display = (
         "number",
         "kind",
@@ -423,6 +438,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         "issued_on",
         "due_on",
         "paid_on",
+        "pdf_link",
     )
     list_filter = ("kind", "status", "series", "year")
     search_fields = ("number", "buyer_name", "buyer_siret")
@@ -465,6 +481,9 @@ class InvoiceAdmin(admin.ModelAdmin):
         ),
     )
     inlines = (InvoiceLineInline,)
+
+    def document_kind_for(self, obj):
+        return DocumentKind.CREDIT_NOTE if obj.kind == "credit_note" else DocumentKind.INVOICE
 
     def has_add_permission(self, request):
         return False

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appels.models import ApplicationStatus
+from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.states import transition
 
@@ -181,6 +182,7 @@ def create_shipment(
     shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
     shipment.save(update_fields=["reference"])
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(shipment=shipment)
+    request_document(shipment, DocumentKind.SHIPMENT_SHEET)
     return shipment
 
 
@@ -222,6 +224,8 @@ def ship_shipment(shipment, *, carrier=None, tracking_number=None, now=None):
     for allocation in shipment.allocations.select_for_update():
         transition(allocation, AllocationStatus.SHIPPED, ALLOCATION_LIFECYCLE)
     _move_items(items, ItemStatus.SHIPPED)
+    # The sheet now shows the shipping date, carrier and tracking number.
+    request_document(shipment, DocumentKind.SHIPMENT_SHEET, force=True)
     return shipment
 
 
@@ -364,6 +368,8 @@ def issue_invoice(allocation, *, now=None):
         )
         for index, line in enumerate(lines, start=1)
     )
+    # The PDF (Factur-X) is made by a worker once this transaction commits.
+    request_document(invoice, DocumentKind.INVOICE)
     return invoice
 
 
@@ -427,6 +433,7 @@ def issue_credit_note(invoice, *, reason, now=None):
         )
         for line in invoice.lines.all()
     )
+    request_document(note, DocumentKind.CREDIT_NOTE)
     return note
 
 

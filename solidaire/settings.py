@@ -250,5 +250,54 @@ INVOICE_VAT_EXEMPTION_MENTION = env.str(
     "INVOICE_VAT_EXEMPTION_MENTION", default="TVA non applicable, art. 261-7-1° b du CGI"
 )
 
+# Documents (agreements, invoices, shipment sheets) rendered by the workers. The issuer is
+# the operator named on agreements and shipment sheets (invoices copy the call's operator).
+DOCUMENTS_LANGUAGE = env.str("DOCUMENTS_LANGUAGE", default="fr")
+DOCUMENTS_ISSUER_NAME = env.str("DOCUMENTS_ISSUER_NAME", default="Solidatech")
+DOCUMENTS_ISSUER_LEGAL_FORM = env.str(
+    "DOCUMENTS_ISSUER_LEGAL_FORM", default="Association loi 1901 reconnue d’intérêt général"
+)
+DOCUMENTS_ISSUER_ADDRESS = env.str("DOCUMENTS_ISSUER_ADDRESS", default="10 rue de la Solidarité")
+DOCUMENTS_ISSUER_POSTAL_CODE = env.str("DOCUMENTS_ISSUER_POSTAL_CODE", default="75011")
+DOCUMENTS_ISSUER_CITY = env.str("DOCUMENTS_ISSUER_CITY", default="Paris")
+DOCUMENTS_ISSUER_SIRET = env.str("DOCUMENTS_ISSUER_SIRET", default="")
+DOCUMENTS_ISSUER_VAT_NUMBER = env.str("DOCUMENTS_ISSUER_VAT_NUMBER", default="")
+DOCUMENTS_ISSUER_EMAIL = env.str("DOCUMENTS_ISSUER_EMAIL", default="contact@solidaire.localhost")
+DOCUMENTS_ISSUER_PHONE = env.str("DOCUMENTS_ISSUER_PHONE", default="")
+DOCUMENTS_ISSUER_IBAN = env.str("DOCUMENTS_ISSUER_IBAN", default="")
+# Legal mentions of invoices to professional buyers (art. L441-10 and D441-5 of the code de
+# commerce): the late-payment penalty rate and the fixed recovery fee.
+INVOICE_LATE_PENALTY_MENTION = env.str(
+    "INVOICE_LATE_PENALTY_MENTION",
+    default="En cas de retard de paiement, pénalités au taux de trois fois le taux d’intérêt "
+    "légal, exigibles sans rappel",
+)
+INVOICE_RECOVERY_FEE = env.str("INVOICE_RECOVERY_FEE", default="40.00")
+INVOICE_EARLY_PAYMENT_MENTION = env.str(
+    "INVOICE_EARLY_PAYMENT_MENTION", default="Pas d’escompte pour paiement anticipé."
+)
+# A pending document not done after this many seconds is sent again by the sweeper (beat,
+# every DOCUMENTS_SWEEP_INTERVAL seconds); a failed one too, up to DOCUMENTS_MAX_ATTEMPTS.
+DOCUMENTS_RETRY_AFTER = env.int("DOCUMENTS_RETRY_AFTER", default=300)
+DOCUMENTS_SWEEP_INTERVAL = env.int("DOCUMENTS_SWEEP_INTERVAL", default=60)
+DOCUMENTS_MAX_ATTEMPTS = env.int("DOCUMENTS_MAX_ATTEMPTS", default=5)
+# With eager Celery (the embedded default) documents render in process after commit; false
+# leaves them pending (for a worker or the sweeper), as the test suite does outside its
+# document tests.
+DOCUMENTS_RENDER_EAGERLY = env.bool("DOCUMENTS_RENDER_EAGERLY", default=True)
+# Sending a task when the broker is down: fail within about a second, the sweeper resends.
+DOCUMENTS_ENQUEUE_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-documents": {
+        "task": "solidaire.tasks.sweep_documents",
+        "schedule": float(DOCUMENTS_SWEEP_INTERVAL),
+    },
+}
+
 # Password of the demo accounts created by ``seed_demo`` (a local demo, never production).
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-solidaire")

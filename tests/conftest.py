@@ -60,6 +60,27 @@ def _real_worker_for_marked_tests(request):
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _documents_storage(tmp_path_factory):
+    """Generated documents go to a temporary folder, never to the project's private/."""
+    from django.core.files.storage import FileSystemStorage  # noqa: PLC0415
+
+    from solidaire.models import Document  # noqa: PLC0415
+
+    field = Document._meta.get_field("file")
+    previous = field.storage
+    field.storage = FileSystemStorage(location=tmp_path_factory.mktemp("documents"))
+    yield field.storage
+    field.storage = previous
+
+
+@pytest.fixture(autouse=True)
+def _documents_left_pending(settings):
+    """Documents (PDF) render only in the tests about them (tests/documents): elsewhere
+    eager tasks leave them pending, as with a broker down, and tests stay fast."""
+    settings.DOCUMENTS_RENDER_EAGERLY = False
+
+
 # --- browser ----------------------------------------------------------------------------
 
 
@@ -235,6 +256,8 @@ def celery_worker(request, django_db_setup, django_db_blocker, tmp_path_factory)
         "DJANGO_SETTINGS_MODULE": "solidaire.settings",
         "CONN_MAX_AGE": "0",
         "PYTHONUNBUFFERED": "1",
+        # Files the worker writes (generated documents) stay out of the project's private/.
+        "PRIVATE_MEDIA_ROOT": str(base / "private"),
     }
     command = [
         sys.executable,

@@ -1,0 +1,93 @@
+"""HTML → PDF with WeasyPrint, from our own templates only.
+
+The URL fetcher serves our static files (the print stylesheet) and refuses everything else:
+no ``file://``, no network, whatever a document's content holds.
+"""
+
+import logging
+import mimetypes
+from io import BytesIO
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+# Documents resolve relative URLs against this base; only its static part is served.
+BASE_URL = "https://documents.solidaire.invalid/"
+STATIC_PREFIX = BASE_URL + "static/"
+
+
+def _weasyprint():
+    # Imported on first use: ~1 s, and the web process may never render.
+    import weasyprint  # noqa: PLC0415
+
+    return weasyprint
+
+
+def static_only_fetcher():
+    weasyprint = _weasyprint()
+
+    class StaticOnlyFetcher(weasyprint.URLFetcher):
+        """Serve ``{% static %}`` files of the project; refuse any other URL."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith(STATIC_PREFIX):
+                raise ValueError(f"URL refused in a document: {url[:200]}")
+            relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
+            if ".." in relative.split("/"):
+                raise ValueError(f"URL refused in a document: {url[:200]}")
+            path = finders.find(relative)
+            if not path:
+                raise ValueError(f"Static file not found: {relative}")
+            with open(path, "rb") as handle:
+                body = handle.read()
+            mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            return weasyprint.urls.URLFetcherResponse(
+                url, body, headers={"Content-Type": mime_type}
+            )
+
+    return StaticOnlyFetcher(allowed_protocols=("https",))
+
+
+def render_html(rendering):
+    with translation.override(settings.DOCUMENTS_LANGUAGE):
+        return render_to_string(
+            rendering.template_name,
+            {"STATIC_BASE": STATIC_PREFIX, "issuer": issuer(), **rendering.context},
+        )
+
+
+def render_pdf(rendering):
+    """The PDF bytes of a :class:`~solidaire.documents.registry.Rendering`."""
+    weasyprint = _weasyprint()
+    html = weasyprint.HTML(
+        string=render_html(rendering), base_url=BASE_URL, url_fetcher=static_only_fetcher()
+    )
+    options = {"custom_metadata": True}
+    if rendering.pdf_variant:
+        options["pdf_variant"] = rendering.pdf_variant
+    output = BytesIO()
+    html.write_pdf(output, **options)
+    pdf = output.getvalue()
+    if rendering.finish is not None:
+        pdf = rendering.finish(pdf)
+    return pdf
+
+
+def issuer():
+    """The operator issuing documents, from settings (see ``DOCUMENTS_ISSUER_*``)."""
+    return {
+        "name": settings.DOCUMENTS_ISSUER_NAME,
+        "address": settings.DOCUMENTS_ISSUER_ADDRESS,
+        "postal_code": settings.DOCUMENTS_ISSUER_POSTAL_CODE,
+        "city": settings.DOCUMENTS_ISSUER_CITY,
+        "siret": settings.DOCUMENTS_ISSUER_SIRET,
+        "vat_number": settings.DOCUMENTS_ISSUER_VAT_NUMBER,
+        "email": settings.DOCUMENTS_ISSUER_EMAIL,
+        "phone": settings.DOCUMENTS_ISSUER_PHONE,
+        "iban": settings.DOCUMENTS_ISSUER_IBAN,
+        "legal_form": settings.DOCUMENTS_ISSUER_LEGAL_FORM,
+    }
