@@ -66,6 +66,15 @@ class RankedApplication:
         return done > 0 and self.recommendations[Recommendation.REJECT] * 2 > done
 
     @property
+    def recommendation_counts(self):
+        """``(recommendation, count)`` pairs in the order of the choices, for templates."""
+        return [
+            (value, self.recommendations[value])
+            for value in Recommendation.values
+            if self.recommendations[value]
+        ]
+
+    @property
     def lines(self):
         return self.application.lines.all()
 
