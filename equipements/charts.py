@@ -30,7 +30,7 @@ RATING_COLOURS = ("#b02a37", "#e8a33d", "#8cc5a8", "#0b6e4f")
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif'
 
 
-def _style(colours):
+def _style(colours, value_colours=None):
     return Style(
         background="transparent",
         plot_background="#ffffff",
@@ -40,6 +40,8 @@ def _style(colours):
         opacity="1",
         opacity_hover=".85",
         colors=colours,
+        # Values are printed inside the bars: white on the dark fills.
+        value_colors=value_colours or ("#ffffff",) * len(colours),
         font_family=FONT,
         title_font_family=FONT,
         label_font_family=FONT,
@@ -71,9 +73,9 @@ class Chart:
         return self.svg
 
 
-def _config(chart_class, colours, **options):
+def _config(chart_class, colours, value_colours=None, **options):
     config = {
-        "style": _style(colours),
+        "style": _style(colours, value_colours),
         "js": [],
         "disable_xml_declaration": True,
         "explicit_size": False,
@@ -95,9 +97,22 @@ def _add_series(chart, series):
     """Add the series that have something to show (the first one at least); a legend only
     when there are several."""
     shown = [(label, values) for label, values in series if any(values)] or series[:1]
+    # Labels inside bars too small to hold them are left out (the desc states every value).
+    largest = max((sum(v) for v in zip(*(values for _l, values in shown), strict=True)), default=0)
     for label, values in shown:
-        chart.add(label, values)
+        chart.add(
+            label,
+            [
+                {"value": value, "formatter": lambda v, top=largest: _label_if_room(v, top)}
+                for value in values
+            ],
+        )
     chart.config.show_legend = len(shown) > 1
+    chart.config.legend_at_bottom_columns = len(shown)
+
+
+def _label_if_room(value, largest):
+    return format_number(value) if value and value >= largest * 0.06 else ""
 
 
 def _accessible(chart, slug, title, desc):
@@ -234,11 +249,12 @@ def satisfaction_chart(survey, labels, slug="graphique-satisfaction", width=720)
     chart = _config(
         pygal.HorizontalStackedBar,
         RATING_COLOURS,
+        value_colours=("#ffffff", "#212529", "#212529", "#ffffff"),
         width=width,
         height=height,
         range=(0, 100),
         y_labels=[0, 25, 50, 75, 100],
-        legend_at_bottom_columns=4 if width >= 600 else 1,
+        legend_at_bottom_columns=2 if width >= 600 else 1,
         # Shares under 8 % have no room for their label (the desc states them all).
         value_formatter=lambda value: f"{format_number(value)} %" if (value or 0) >= 8 else "",
         print_values=True,

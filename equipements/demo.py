@@ -907,8 +907,16 @@ class DemoBuilder:
                     answered_at=application.submitted_at + timedelta(days=rng.randint(200, 300)),
                 )
             )
-        for answer in answers[:: max(1, len(answers) // 6)]:
-            if answer.testimonial:
+        # The tablet testimonial only fits the tablet edition; a programme manager marks a
+        # few testimonials publishable: up to two different ones per edition.
+        publishable = {}
+        for answer, application in zip(answers, equipped, strict=True):
+            is_tablets = application.call.slug == "mcsnd-2014-tablettes"
+            if answer.testimonial == TESTIMONIALS[2] and not is_tablets:
+                answer.testimonial = TESTIMONIALS[0]
+            chosen = publishable.setdefault(application.call.slug, {})
+            if answer.testimonial and answer.testimonial not in chosen and len(chosen) < 2:
+                chosen[answer.testimonial] = answer
                 answer.is_testimonial_publishable = True
         SurveyAnswer.objects.bulk_create(answers)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appels.models import Call, CallStatus, PackType, Rating
 from centres.geography import DEPARTMENTS, Region
+from solidaire.templatetags.solidaire import format_number
 
 from . import impact
 
@@ -150,7 +151,8 @@ def call_tables(calls, per_call, total):
         "ADEME-Arcep 2022 et étude ADEME 2022 sur les produits reconditionnés)."
     ) % {
         "factors": " ; ".join(
-            f"{PackType.Kind(kind).label} {f['waste_kg']} kg, {f['co2e_kg']} kg CO2e"
+            f"{PackType.Kind(kind).label} {format_number(f['waste_kg'], 1)} kg, "
+            f"{format_number(f['co2e_kg'])} kg CO2e"
             for kind, f in factors.items()
         )
     }

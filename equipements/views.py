@@ -10,13 +10,21 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from appels import services as appels_services
 from appels.forms import SurveyForm
-from appels.models import Agreement, Application, ApplicationStatus, Call, SurveyAnswer
+from appels.models import (
+    Agreement,
+    Application,
+    ApplicationStatus,
+    Call,
+    CallOffer,
+    CallPartner,
+    SurveyAnswer,
+)
 from centres.portal import CentreStaffMixin
 from solidaire.errors import DomainError
 
-from . import services
+from . import charts, services
 from .forms import ReceptionForm, TicketForm
-from .impact import figures_by_call, headline_figures
+from .impact import equipment_by, figures_by_call, headline_figures, testimonials
 from .models import (
     AllocationLine,
     Invoice,
@@ -38,11 +46,19 @@ class HomeView(TemplateView):
         published = Call.objects.published().order_by("opens_at")
         context["open_calls"] = (
             Call.objects.accepting_applications()
-            .prefetch_related("offers__pack_type", "call_partners__partner")
+            .prefetch_related(
+                Prefetch("offers", CallOffer.objects.select_related("pack_type")),
+                Prefetch("call_partners", CallPartner.objects.select_related("partner")),
+            )
             .order_by("closes_at")
         )
         context["figures"] = headline_figures(published)
-        context["editions"] = figures_by_call(published)
+        context["editions"] = editions = figures_by_call(published)
+        context["charts"] = [
+            charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
+            charts.regions_chart(equipment_by(published, "region")),
+        ]
+        context["testimonials"] = testimonials(published, publishable_only=True, limit=3)
         return context
 
 
