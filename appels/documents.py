@@ -11,6 +11,9 @@ from solidaire.documents import DocumentKind, Rendering, register
 
 from .models import Agreement, ApplicationLine, CallPartner
 
+# The signed version once there is one, else the issued one.
+AGREEMENT_KINDS = (DocumentKind.AGREEMENT_SIGNED, DocumentKind.AGREEMENT)
+
 
 def agreement_rendering(agreement, *, signed):
     agreement = (

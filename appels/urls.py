@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "appels"
 
@@ -43,4 +43,9 @@ urlpatterns = [
         name="attachment_remove",
     ),
     path("candidatures/<int:pk>/convention/", views.AgreementView.as_view(), name="agreement"),
+    path(
+        "candidatures/<int:pk>/convention/pdf/",
+        document_views.AgreementPdfView.as_view(),
+        name="agreement_pdf",
+    ),
 ]

@@ -11,9 +11,11 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from centres.portal import CentreStaffMixin, current_centre
+from solidaire.documents.access import attach_documents
 from solidaire.errors import DomainError
 
 from . import services
+from .documents import AGREEMENT_KINDS
 from .forms import AgreementSignatureForm, AttachmentForm, ProjectForm, RequestForm
 from .models import (
     Agreement,
@@ -364,6 +366,7 @@ class AgreementView(ApplicationMixin, TemplateView):
         agreement = Agreement.objects.filter(application=application).first()
         if agreement is None:
             raise Http404
+        attach_documents([agreement], AGREEMENT_KINDS)
         return application, agreement
 
     def get(self, request, *args, **kwargs):

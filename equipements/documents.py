@@ -19,6 +19,8 @@ from .models import AllocatedItem, Allocation, AllocationLine, Invoice, InvoiceK
 
 # --- Invoices -------------------------------------------------------------------------------
 
+INVOICE_KINDS = (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE)
+
 
 def _invoice(invoice):
     return (
@@ -48,6 +50,11 @@ def invoice_rendering(invoice):
             "invoice": invoice,
             "lines": lines,
             "is_credit_note": is_credit_note,
+            "totals": {
+                "excl_tax": abs(invoice.total_excl_tax),
+                "vat": abs(invoice.total_vat),
+                "incl_tax": abs(invoice.total_incl_tax),
+            },
             "call": allocation.application.call,
             "delivered_on": delivered_at.date() if delivered_at else None,
             "legal": {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "equipements"
 
@@ -14,6 +14,7 @@ urlpatterns = [
         name="confirm_reception",
     ),
     path("factures/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice_detail"),
+    path("factures/<int:pk>/pdf/", document_views.InvoicePdfView.as_view(), name="invoice_pdf"),
     path("sav/", views.TicketListView.as_view(), name="ticket_list"),
     path("sav/nouveau/", views.TicketCreateView.as_view(), name="ticket_create"),
     path("sav/<int:pk>/", views.TicketDetailView.as_view(), name="ticket_detail"),

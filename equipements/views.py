@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from appels import services as appels_services
+from appels.documents import AGREEMENT_KINDS
 from appels.forms import SurveyForm
 from appels.models import (
     Agreement,
@@ -20,9 +21,11 @@ from appels.models import (
     SurveyAnswer,
 )
 from centres.portal import CentreStaffMixin
+from solidaire.documents.access import attach_documents
 from solidaire.errors import DomainError
 
 from . import charts, services
+from .documents import INVOICE_KINDS
 from .forms import ReceptionForm, TicketForm
 from .impact import equipment_by, figures_by_call, headline_figures, testimonials
 from .models import (
@@ -107,6 +110,9 @@ class FollowUpView(CentreStaffMixin, TemplateView):
             if allocation
             else [],
         )
+        # The PDF of each, when ready (two queries whatever the number of invoices).
+        attach_documents([context["agreement"]], AGREEMENT_KINDS)
+        attach_documents(context["invoices"], INVOICE_KINDS)
         if shipment and shipment.status == ShipmentStatus.SHIPPED:
             context["reception_form"] = ReceptionForm(items=list(shipment_items(shipment)))
         if shipment and shipment.status == ShipmentStatus.DELIVERED:
@@ -198,6 +204,10 @@ class InvoiceDetailView(CentreStaffMixin, DetailView):
             .select_related("allocation__application__call", "corrects")
             .prefetch_related("lines")
         )
+
+    def get_context_data(self, **kwargs):
+        attach_documents([self.object], INVOICE_KINDS)
+        return super().get_context_data(**kwargs)
 
 
 def delivered_items(centre):
