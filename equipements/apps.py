@@ -8,4 +8,4 @@ class EquipementsConfig(AppConfig):
 
     def ready(self):
         # Registers this app's document renderers with solidaire.documents.
-        from . import documents  # noqa: F401, PLC0415
+        from . import documents, impact_documents  # noqa: F401, PLC0415

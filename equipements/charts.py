@@ -6,11 +6,12 @@ pygal was chosen over matplotlib after measuring both here: ``import pygal`` ~0.
 text kept as text. The charts take figures already computed by :mod:`equipements.impact`.
 """
 
-import xml.etree.ElementTree as ET
+import re
 from dataclasses import dataclass
 
 import pygal
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,10 +21,8 @@ from appels.models import Rating
 from centres.geography import Region
 from solidaire.templatetags.solidaire import format_number
 
-SVG_NS = "http://www.w3.org/2000/svg"
-XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>|<script\b[^>]*/>", re.DOTALL)
+OPENING_SVG = re.compile(r"<svg(?P<attributes>[^>]*)>")
 
 COMPUTERS, TABLETS = "#0b6e4f", "#3a6ea5"
 RATING_COLOURS = ("#b02a37", "#e8a33d", "#8cc5a8", "#0b6e4f")
@@ -116,25 +115,25 @@ def _label_if_room(value, largest):
 
 
 def _accessible(chart, slug, title, desc):
-    """Render ``chart`` and make it an accessible image: no script, a title and a desc."""
-    root = ET.fromstring(chart.render(is_unicode=True))
-    for parent in list(root.iter()):
-        for child in list(parent):
-            if child.tag == f"{{{SVG_NS}}}script":
-                parent.remove(child)
+    """Render ``chart`` and make it an accessible image: no script, a title and a desc.
+
+    String surgery on pygal's (well-formed) output rather than a round trip through
+    ElementTree, whose serialiser would rename the SVG namespace (``ns0:svg``), which an
+    HTML page cannot show.
+    """
+    svg = SCRIPT.sub("", chart.render(is_unicode=True))
     title_id, desc_id = f"{slug}-titre", f"{slug}-description"
-    title_node = ET.Element(f"{{{SVG_NS}}}title", {"id": title_id})
-    title_node.text = title
-    desc_node = ET.Element(f"{{{SVG_NS}}}desc", {"id": desc_id})
-    desc_node.text = desc
-    root.insert(0, desc_node)
-    root.insert(0, title_node)
-    root.set("role", "img")
-    root.set("aria-labelledby", f"{title_id} {desc_id}")
-    root.set("class", f"{root.get('class', '')} impact-chart".strip())
-    root.set("preserveAspectRatio", "xMidYMid meet")
-    svg = ET.tostring(root, encoding="unicode")
-    return Chart(slug, title, desc, mark_safe(svg))  # noqa: S308 - built from our own figures
+    opening = OPENING_SVG.search(svg)
+    attributes = opening.group("attributes").replace(
+        'class="pygal-chart"', 'class="pygal-chart impact-chart"'
+    )
+    svg = (
+        f'<svg{attributes} role="img" aria-labelledby="{title_id} {desc_id}" '
+        'preserveAspectRatio="xMidYMid meet">'
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<desc id="{desc_id}">{escape(desc)}</desc>' + svg[opening.end() :]
+    )
+    return Chart(slug, title, desc, mark_safe(svg))  # noqa: S308 - our figures, escaped
 
 
 def _devices(computers, tablets):

@@ -16,4 +16,5 @@ urlpatterns = [
         name="call_export",
     ),
     path("appels/<int:pk>/rapport.pdf", views.report_pdf, name="report"),
+    path("appels/<int:pk>/rapport/archiver/", views.archive_report, name="archive_report"),
 ]

@@ -10,17 +10,19 @@ import time
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
-from django.utils import timezone
-from django.utils.text import slugify
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from centres.roles import is_programme_manager
+from solidaire.documents import request_document
+from solidaire.documents.access import attach_documents
+from solidaire.documents.rendering import render_pdf
 
-from . import charts, exports, reporting
+from . import charts, exports, impact_documents, reporting
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +60,6 @@ def _dashboard_charts(data):
     ]
 
 
-def _call_charts(data, width=720, row_height=34):
-    return [
-        charts.regions_chart(data["regions"], width=width, row_height=row_height),
-        charts.satisfaction_chart(data["survey"], reporting.RATING_LABELS, width=width),
-        charts.deliveries_chart(data["series"], width=2 * width, height=width // 2),
-    ]
-
-
 class DashboardView(AdminPageMixin, TemplateView):
     template_name = "admin/impact/dashboard.html"
 
@@ -83,7 +77,8 @@ class CallImpactView(AdminPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         call = get_object_or_404(reporting.dashboard_calls(), pk=self.kwargs["pk"])
         data = reporting.call_report(call)
-        data["charts"] = _call_charts(data)
+        data["charts"] = impact_documents.report_charts(data)
+        attach_documents([call], [impact_documents.IMPACT_REPORT], attr="archived_report")
         return super().get_context_data(
             title=_("Impact – %(call)s") % {"call": reporting.call_label(call)}, **data, **kwargs
         )
@@ -106,37 +101,35 @@ class ExportView(View):
 
 
 class ReportPdfView(View):
-    """The one-page impact report of a call for its funders, as PDF.
+    """The one-page impact report of a call for its funders, with today's figures.
 
-    Rendered synchronously with WeasyPrint (about a quarter of a second for one page): the
-    documents pipeline stores business documents (agreements, invoices) that must not
-    change once issued, whereas this report is computed live and never stored.
+    A live preview rendered in the request (a quarter of a second with WeasyPrint) by the
+    documents' rendering helper, never stored; ``ArchiveReportView`` stores a copy.
     """
 
     def get(self, request, pk):
         call = get_object_or_404(reporting.dashboard_calls(), pk=pk)
-        data = reporting.call_report(call)
-        # Narrower charts keep their text legible once shrunk to half an A4 page.
-        data["charts"] = _call_charts(data, width=460, row_height=24)
-        html = render_to_string(
-            "documents/impact_report.html",
-            {**data, "generated_on": timezone.localdate()},
-            request=request,
-        )
-        pdf = render_pdf(html, request.build_absolute_uri("/"))
-        response = HttpResponse(pdf, content_type="application/pdf")
-        filename = slugify(f"rapport impact {call.slug}")
-        response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+        rendering = impact_documents.impact_report_rendering(call)
+        response = HttpResponse(render_pdf(rendering), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{rendering.filename}"'
+        response["Cache-Control"] = "private, no-store"
         return response
 
 
-def render_pdf(html, base_url):
-    from weasyprint import HTML  # noqa: PLC0415 - a second to import: only when asked
+class ArchiveReportView(View):
+    """Have the workers produce (again) the stored copy of a call's impact report."""
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    def post(self, request, pk):
+        call = get_object_or_404(reporting.dashboard_calls(), pk=pk)
+        with transaction.atomic():
+            document = request_document(
+                call, impact_documents.IMPACT_REPORT, by=request.user, force=True
+            )
+        return redirect(reverse("admin:solidaire_document_progress", args=[document.pk]))
 
 
 dashboard = impact_view(DashboardView)
 call_impact = impact_view(CallImpactView)
 export = impact_view(ExportView)
 report_pdf = impact_view(ReportPdfView)
+archive_report = impact_view(ArchiveReportView)

@@ -43,5 +43,6 @@ def tonnes(value):
 
 @register.filter
 def svg_data_uri(chart):
-    """A chart as a ``data:`` URI for an ``<img>`` (WeasyPrint draws it as a vector image)."""
+    """A chart as a ``data:`` URI for an ``<img>``: WeasyPrint draws SVG images, not inline
+    ``<svg>`` elements."""
     return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()

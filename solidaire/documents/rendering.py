@@ -1,12 +1,15 @@
 """HTML → PDF with WeasyPrint, from our own templates only.
 
-The URL fetcher serves our static files (the print stylesheet) and refuses everything else:
-no ``file://``, no network, whatever a document's content holds.
+The URL fetcher serves our static files (the print stylesheet) and ``data:`` URLs (charts
+drawn by the app) and refuses everything else: no ``file://``, no network, whatever a
+document's content holds.
 """
 
+import base64
 import logging
 import mimetypes
 from io import BytesIO
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -34,6 +37,9 @@ def static_only_fetcher():
         """Serve ``{% static %}`` files of the project; refuse any other URL."""
 
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                # Self-contained (an SVG chart drawn by the app): no file, no network.
+                return _data_url_response(weasyprint, url)
             if not url.startswith(STATIC_PREFIX):
                 raise ValueError(f"URL refused in a document: {url[:200]}")
             relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
@@ -50,6 +56,15 @@ def static_only_fetcher():
             )
 
     return StaticOnlyFetcher(allowed_protocols=("https",))
+
+
+def _data_url_response(weasyprint, url):
+    header, _comma, payload = url[len("data:") :].partition(",")
+    mime_type, *parameters = header.split(";")
+    body = base64.b64decode(payload) if "base64" in parameters else unquote_to_bytes(payload)
+    return weasyprint.urls.URLFetcherResponse(
+        url, body, headers={"Content-Type": mime_type or "text/plain"}
+    )
 
 
 def render_html(rendering):
