@@ -68,6 +68,10 @@ def _review_list_url():
     return settings.SITE_URL + reverse("admin:appels_review_changelist") + "?todo=todo"
 
 
+def _preferences_url():
+    return settings.SITE_URL + reverse("centres:preferences")
+
+
 def send_review_assignments(review_ids):
     """Tell each reviewer (who did not opt out) which applications were just confided to them."""
     reviews = (
@@ -82,7 +86,12 @@ def send_review_assignments(review_ids):
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
         for reviewer, assigned in by_reviewer.items():
-            context = {"reviewer": reviewer, "reviews": assigned, "url": _review_list_url()}
+            context = {
+                "reviewer": reviewer,
+                "reviews": assigned,
+                "url": _review_list_url(),
+                "preferences_url": _preferences_url(),
+            }
             subject = render_to_string("emails/review_assigned_subject.txt", context).strip()
             body = render_to_string("emails/review_assigned.txt", context)
             messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [reviewer.email]))
@@ -124,6 +133,7 @@ def send_review_reminders(now=None):
                 "reviews": pending,
                 "deadline": min(r.application.call.review_ends_at for r in pending),
                 "url": _review_list_url(),
+                "preferences_url": _preferences_url(),
             }
             subject = render_to_string("emails/review_reminder_subject.txt", context).strip()
             body = render_to_string("emails/review_reminder.txt", context)

@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Centre, Site
+from .models import Centre, Site, User
 
 
 class PortalFormHelper(FormHelper):
@@ -60,4 +60,18 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class PreferencesForm(forms.ModelForm):
+    """A person's own details and, for reviewers, whether they get review e-mails."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "review_emails"]
+
+    def __init__(self, *args, show_review_emails=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not show_review_emails:
+            del self.fields["review_emails"]
         self.helper = PortalFormHelper()

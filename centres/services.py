@@ -78,3 +78,16 @@ def invite_colleague(
         raise DomainError(_("Cette personne fait déjà partie du centre."), code="already_member")
     Membership.objects.create(user=user, centre=centre, role=role)
     return user, default_token_generator.make_token(user)
+
+
+@transaction.atomic
+def update_preferences(user, **fields):
+    """A person changes their own name, phone and e-mail preferences."""
+    allowed = {"first_name", "last_name", "phone", "review_emails"}
+    for name, value in fields.items():
+        if name not in allowed:
+            raise DomainError(_("Ce champ ne se modifie pas ici."))
+        setattr(user, name, value.strip() if isinstance(value, str) else value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(fields))
+    return user

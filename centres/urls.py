@@ -39,6 +39,7 @@ urlpatterns = [
         views.InvitationAcceptView.as_view(),
         name="invitation_accept",
     ),
+    path("compte/preferences/", views.PreferencesView.as_view(), name="preferences"),
     path("mon-centre/", views.MyCentreView.as_view(), name="my_centre"),
     path("mon-centre/modifier/", views.CentreProfileEditView.as_view(), name="profile_edit"),
     path("mon-centre/sites/nouveau/", views.SiteEditView.as_view(), name="site_create"),

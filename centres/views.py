@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
@@ -11,9 +12,10 @@ from django.views.generic import TemplateView
 from solidaire.errors import DomainError
 
 from . import services
-from .forms import CentreProfileForm, InvitationForm, SiteForm
+from .forms import CentreProfileForm, InvitationForm, PreferencesForm, SiteForm
 from .invitations import send_first_login_link
 from .portal import CentreStaffMixin
+from .roles import is_reviewer
 
 
 class LoginView(auth_views.LoginView):
@@ -145,3 +147,34 @@ class InviteColleagueView(ReferentMixin, MyCentreView):
                 )
                 return redirect("centres:my_centre")
         return self.render_to_response(self.get_context_data(invitation_form=form), status=400)
+
+
+class PreferencesView(LoginRequiredMixin, TemplateView):
+    """Anyone logged in: their own name and phone; reviewers also opt out of review e-mails."""
+
+    template_name = "centres/preferences.html"
+
+    def form(self, data=None):
+        return PreferencesForm(
+            data,
+            instance=self.request.user,
+            show_review_emails=is_reviewer(self.request.user),
+        )
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(form=self.form()))
+
+    def post(self, request, *args, **kwargs):
+        form = self.form(request.POST)
+        if form.is_valid():
+            try:
+                services.update_preferences(
+                    request.user, **{name: form.cleaned_data[name] for name in form.fields}
+                )
+            except (DomainError, ValidationError) as error:
+                form.add_error(None, " ".join(error.messages))
+            else:
+                messages.success(request, _("Vos préférences sont enregistrées."))
+                return redirect("centres:preferences")
+        request.user.refresh_from_db()
+        return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -551,3 +551,79 @@ def test_the_public_results_list_only_the_selected_centres_of_a_published_call(c
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     assert len(queries) <= 6
+
+
+# --- Bulk decisions from the application list -------------------------------------------
+
+
+def test_managers_decide_in_bulk_from_the_application_list_and_reviewers_cannot(
+    client, call, manager
+):
+    offer = CallOfferFactory(call=call, quantity_available=3, per_centre_cap=3)
+    first, second = (submitted(call, lines=0) for _ in range(2))
+    for application in (first, second):
+        ApplicationLineFactory(application=application, offer=offer, requested_quantity=2)
+    url = reverse("admin:appels_application_changelist")
+    both = [first.pk, second.pk]
+
+    as_user(client, ReviewerFactory())
+    # Reviewers are not offered the action (no change permission): nothing happens.
+    client.post(url, {"action": "select_applications", "_selected_action": both})
+    assert Application.objects.filter(status=ApplicationStatus.SELECTED).count() == 0
+
+    as_user(client, manager)
+    response = client.post(
+        url, {"action": "select_applications", "_selected_action": both}, follow=True
+    )
+    page = response.content.decode()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == ApplicationStatus.SELECTED
+    assert second.status == ApplicationStatus.SUBMITTED  # only 1 pack left for 2 requested
+    assert "il ne reste que 1 packs" in page
+
+    client.post(url, {"action": "waitlist_applications", "_selected_action": [second.pk]})
+    second.refresh_from_db()
+    assert second.status == ApplicationStatus.WAITLISTED
+
+
+# --- A reviewer's e-mail preferences ----------------------------------------------------
+
+
+def test_a_reviewer_opts_out_of_review_emails_and_gets_none(
+    client, reviewer, django_capture_on_commit_callbacks
+):
+    from appels import services
+
+    url = reverse("centres:preferences")
+    assert client.get(url).status_code == 302
+    as_user(client, reviewer)
+    assert "review_emails" in client.get(url).content.decode()
+
+    response = client.post(url, {"first_name": "Alex", "last_name": "Durand", "phone": ""})
+
+    assert response.status_code == 302
+    reviewer.refresh_from_db()
+    assert reviewer.review_emails is False
+    call = review_call(reviewers_per_application=1)
+    submitted(call)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.auto_assign_reviewers(call)
+    assert Review.objects.filter(reviewer=reviewer).exists()
+    assert mail.outbox == []
+
+
+def test_centre_staff_preferences_have_no_review_emails_field(client):
+    staff = MembershipFactory().user
+    as_user(client, staff)
+    page = client.get(reverse("centres:preferences")).content.decode()
+    assert "review_emails" not in page
+    response = client.post(
+        reverse("centres:preferences"),
+        {"first_name": "x" * 200, "last_name": "Martin", "phone": ""},
+    )
+    assert response.status_code == 400
+    assert "au plus 150 caractères" in response.content.decode()
+    staff.refresh_from_db()
+    assert staff.first_name != "x" * 200
