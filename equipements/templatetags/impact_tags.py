@@ -4,6 +4,7 @@ import base64
 
 from django import template
 
+from centres.roles import is_programme_manager
 from solidaire.templatetags.solidaire import euros, format_number
 
 from ..reporting import DAYS, DECIMAL, EUROS, INT, KG, PERCENT, TEXT
@@ -46,3 +47,9 @@ def svg_data_uri(chart):
     """A chart as a ``data:`` URI for an ``<img>``: WeasyPrint draws SVG images, not inline
     ``<svg>`` elements."""
     return "data:image/svg+xml;base64," + base64.b64encode(str(chart).encode()).decode()
+
+
+@register.filter
+def sees_impact(user):
+    """Whether ``user`` may open the impact dashboard (programme managers, superusers)."""
+    return is_programme_manager(user)
