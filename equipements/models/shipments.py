@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 
@@ -73,6 +74,7 @@ class Shipment(models.Model):
     incident_note = models.TextField(_("description de l’incident"), blank=True)
 
     objects = ShipmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("expédition")

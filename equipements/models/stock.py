@@ -1,7 +1,9 @@
 """Stock: device models, refurbishers' batches, items with serials, data erasure."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 from solidaire.storage import private_storage
@@ -67,18 +69,22 @@ class ItemStatus(models.TextChoices):
     RETURNED = "returned", _("retourné")
     UNDER_REPAIR = "under_repair", _("en réparation")
     SCRAPPED = "scrapped", _("réformé")
+    RECYCLED = "recycled", _("repris pour recyclage")
 
 
 I = ItemStatus  # noqa: E741
 ITEM_LIFECYCLE = Lifecycle(
     ItemStatus,
     {
-        I.IN_STOCK: [I.RESERVED, I.UNDER_REPAIR, I.SCRAPPED],
+        I.IN_STOCK: [I.RESERVED, I.UNDER_REPAIR, I.SCRAPPED, I.RECYCLED],
         I.RESERVED: [I.IN_STOCK, I.SHIPPED],
         I.SHIPPED: [I.DELIVERED, I.RETURNED],
-        I.DELIVERED: [I.RETURNED],
-        I.RETURNED: [I.UNDER_REPAIR, I.IN_STOCK, I.SCRAPPED],
-        I.UNDER_REPAIR: [I.IN_STOCK, I.SCRAPPED],
+        # End of life: a centre's item is taken back for recycling (recorded with its
+        # destination); so is any item the warehouse can no longer use.
+        I.DELIVERED: [I.RETURNED, I.RECYCLED],
+        I.RETURNED: [I.UNDER_REPAIR, I.IN_STOCK, I.SCRAPPED, I.RECYCLED],
+        I.UNDER_REPAIR: [I.IN_STOCK, I.SCRAPPED, I.RECYCLED],
+        I.SCRAPPED: [I.RECYCLED],
     },
 )
 
@@ -146,8 +152,16 @@ class Item(models.Model):
     )
     received_on = models.DateField(_("entré en stock le"))
     specifications = models.TextField(_("caractéristiques particulières"), blank=True)
+    end_of_life_on = models.DateField(_("repris pour recyclage le"), null=True, blank=True)
+    end_of_life_destination = models.CharField(
+        _("filière de recyclage"),
+        max_length=200,
+        blank=True,
+        help_text=_("Éco-organisme ou recycleur agréé qui reçoit le matériel, et son site."),
+    )
 
     objects = ItemQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["specifications"])
 
     class Meta:
         verbose_name = _("matériel")
@@ -159,6 +173,13 @@ class Item(models.Model):
                 fields=["pack_type", "status", "grade", "received_on"], name="item_picking"
             ),
             models.Index(fields=["status"], name="item_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="recycled")
+                | (Q(end_of_life_on__isnull=False) & ~Q(end_of_life_destination="")),
+                name="item_recycled_has_destination",
+            ),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from solidaire.states import Lifecycle
 
@@ -88,6 +89,7 @@ class SupportTicket(models.Model):
     )
 
     objects = SupportTicketQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("ticket SAV")
