@@ -205,6 +205,7 @@ def deliveries_chart(series, slug="graphique-livraisons", width=720, height=340)
         width=width,
         height=height,
         print_values=False,
+        max_scale=6,
         x_label_rotation=-40,
         show_minor_x_labels=False,
         x_labels_major_every=3 if len(series) > 12 else 1,

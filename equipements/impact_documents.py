@@ -18,18 +18,24 @@ IMPACT_REPORT = "impact_report"
 CHART_WIDTH = 460
 
 
-def report_charts(data, width=720, row_height=34):
+def report_charts(data, width=720, row_height=34, deliveries_width=None):
+    """Per region, survey answers, deliveries per month (in this order)."""
+    deliveries_width = deliveries_width or 2 * width
     return [
         charts.regions_chart(data["regions"], width=width, row_height=row_height),
         charts.satisfaction_chart(data["survey"], reporting.RATING_LABELS, width=width),
-        charts.deliveries_chart(data["series"], width=2 * width, height=width // 2),
+        charts.deliveries_chart(
+            data["series"], width=deliveries_width, height=deliveries_width // 2
+        ),
     ]
 
 
 def impact_report_rendering(call):
     """The report's template and context for ``call``: figures computed now."""
     data = reporting.call_report(call)
-    data["charts"] = report_charts(data, width=CHART_WIDTH, row_height=24)
+    data["charts"] = report_charts(
+        data, width=CHART_WIDTH, row_height=22, deliveries_width=CHART_WIDTH
+    )
     today = timezone.localdate()
     return Rendering(
         template_name="documents/impact_report.html",
