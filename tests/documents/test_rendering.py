@@ -31,8 +31,8 @@ from tests.factories import (
     CallOfferFactory,
     CentreFactory,
     PackTypeFactory,
-    SiteFactory,
     ShipmentFactory,
+    SiteFactory,
     staff_of,
 )
 

@@ -1,0 +1,128 @@
+"""The bulk shipment-sheet action: 300 shipments in one print-ready PDF, with progress."""
+
+import io
+import time
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from pypdf import PdfReader
+
+from appels.models import ApplicationStatus
+from equipements.models import AllocationStatus, ShipmentStatus
+from solidaire.documents import DocumentKind
+from solidaire.documents import services as document_services
+from solidaire.models import Document, DocumentStatus
+from tests.documents.conftest import pdf_text, save_pictures
+from tests.factories import (
+    AllocatedItemFactory,
+    AllocationFactory,
+    ApplicationFactory,
+    CallFactory,
+    ItemFactory,
+    ShipmentFactory,
+    SiteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHIPMENTS = 300
+
+
+def many_shipments(count):
+    """``count`` shipments to different centres, each with one pack of two devices."""
+    call = CallFactory()
+    offer = call.offers.get()
+    shipments = []
+    for _ in range(count):
+        site = SiteFactory()
+        application = ApplicationFactory(
+            call=call, centre=site.centre, site=site, status=ApplicationStatus.SELECTED, lines=0
+        )
+        shipment = ShipmentFactory(site=site, status=ShipmentStatus.SHIPPED)
+        allocation = AllocationFactory(
+            application=application, status=AllocationStatus.SHIPPED, lines=2, shipment=shipment
+        )
+        line = allocation.lines.get()
+        for _ in range(2):
+            AllocatedItemFactory(
+                line=line,
+                item=ItemFactory(
+                    pack_type=offer.pack_type,
+                    device_model__manufacturer="Lenovo",
+                    status="shipped",
+                ),
+            )
+        shipments.append(shipment)
+    return shipments
+
+
+def test_bulk_action_prints_300_shipment_sheets_in_one_pdf_with_progress(
+    admin_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    cache.clear()
+    shipments = many_shipments(SHIPMENTS)
+    reported = []
+    report = document_services._report_progress
+
+    def spy(document_id, done, total):
+        reported.append((done, total))
+        report(document_id, done, total)
+
+    monkeypatch.setattr(document_services, "_report_progress", spy)
+
+    started = time.perf_counter()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:equipements_shipment_changelist"),
+            {
+                "action": "bulk_shipment_sheets_bulk",
+                "_selected_action": [s.pk for s in shipments],
+                "select_across": "0",
+            },
+        )
+    elapsed = time.perf_counter() - started
+
+    document = Document.objects.get(kind=DocumentKind.SHIPMENT_SHEETS_BULK)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:solidaire_document_progress", args=[document.pk])
+    assert document.status == DocumentStatus.READY, document.error
+    assert (document.progress_done, document.progress_total) == (SHIPMENTS, SHIPMENTS)
+    # Progress was reported chunk by chunk while the worker ran.
+    assert reported[0] == (0, SHIPMENTS)
+    assert reported[-1] == (SHIPMENTS, SHIPMENTS)
+    assert len(reported) == 1 + SHIPMENTS // 25
+    assert [done for done, _total in reported] == sorted(done for done, _total in reported)
+
+    data = document.file.read()
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == SHIPMENTS
+    text = pdf_text(data)
+    for shipment in shipments:
+        assert shipment.reference in text
+    save_pictures(data, "shipment-sheets-bulk", first=SHIPMENTS, last=SHIPMENTS)
+
+    page = admin_client.get(response["Location"])
+    html = page.content.decode()
+    assert reverse("admin:solidaire_document_download", args=[document.pk]) in html
+    assert 'value="300"' in html
+    state = admin_client.get(response["Location"], {"format": "json"}).json()
+    assert state["status"] == "ready" and state["done"] == state["total"] == SHIPMENTS
+    print(f"{SHIPMENTS} sheets in {elapsed:.1f} s, {len(data) / 1e6:.1f} MB")
+
+
+def test_progress_page_shows_the_worker_s_progress_while_pending(admin_client):
+    shipments = ShipmentFactory.create_batch(3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(document_services, "enqueue_on_commit", lambda document_id: None)
+        from solidaire.documents import request_bulk_document
+
+        document = request_bulk_document(
+            type(shipments[0]), [s.pk for s in shipments], DocumentKind.SHIPMENT_SHEETS_BULK
+        )
+    document_services._report_progress(document.pk, 2, 3)
+    url = reverse("admin:solidaire_document_progress", args=[document.pk])
+    html = admin_client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in html
+    assert 'value="2"' in html and "67" in html
+    assert admin_client.get(url, {"format": "json"}).json()["done"] == 2
