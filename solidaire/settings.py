@@ -292,11 +292,9 @@ DOCUMENTS_ENQUEUE_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-CELERY_BEAT_SCHEDULE = {
-    "sweep-documents": {
-        "task": "solidaire.tasks.sweep_documents",
-        "schedule": float(DOCUMENTS_SWEEP_INTERVAL),
-    },
+CELERY_BEAT_SCHEDULE["sweep-documents"] = {
+    "task": "solidaire.tasks.sweep_documents",
+    "schedule": float(DOCUMENTS_SWEEP_INTERVAL),
 }
 
 # Password of the demo accounts created by ``seed_demo`` (a local demo, never production).
