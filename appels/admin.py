@@ -8,7 +8,8 @@ message and changes nothing.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -97,12 +98,57 @@ def sees_every_application(user):
 # --- Pack types and calls ---------------------------------------------------------------
 
 
+def _items(status):
+    # Items live in equipements and point here (related name "items"): counted by name.
+    return Count("items", filter=Q(items__status=status))
+
+
 @admin.register(PackType)
 class PackTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "units_per_pack", "market_value", "is_active")
+    """The catalogue, with the stock of each pack type at a glance (devices per status)."""
+
+    list_display = (
+        "name",
+        "kind",
+        "units_per_pack",
+        "market_value",
+        "in_stock",
+        "packs_in_stock",
+        "reserved",
+        "delivered",
+        "is_active",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("name", "composition")
     list_per_page = 100
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                in_stock=_items("in_stock"),
+                reserved=_items("reserved"),
+                delivered=_items("delivered"),
+            )
+        )
+
+    @admin.display(description=_("appareils en stock"), ordering="in_stock")
+    def in_stock(self, obj):
+        return getattr(obj, "in_stock", None)
+
+    @admin.display(description=_("packs complets en stock"))
+    def packs_in_stock(self, obj):
+        count = getattr(obj, "in_stock", None)
+        return None if count is None else count // obj.units_per_pack
+
+    @admin.display(description=_("réservés"), ordering="reserved")
+    def reserved(self, obj):
+        return getattr(obj, "reserved", None)
+
+    @admin.display(description=_("livrés"), ordering="delivered")
+    def delivered(self, obj):
+        return getattr(obj, "delivered", None)
 
 
 class CallOfferInline(admin.TabularInline):
@@ -326,6 +372,7 @@ class CallOfferAdmin(SimpleHistoryAdmin):
         "call",
         "quantity_available",
         "granted",
+        "packs_in_stock",
         "solidarity_price",
         "per_centre_cap",
     )
@@ -341,13 +388,26 @@ class CallOfferAdmin(SimpleHistoryAdmin):
                 granted=Sum(
                     "lines__granted_quantity",
                     filter=Q(lines__application__status=ApplicationStatus.SELECTED),
-                )
+                ),
+                # A subquery: counting items in the same join would multiply the sum.
+                devices_in_stock=Coalesce(
+                    Subquery(
+                        PackType.objects.filter(pk=OuterRef("pack_type"))
+                        .annotate(n=_items("in_stock"))
+                        .values("n")[:1]
+                    ),
+                    0,
+                ),
             )
         )
 
     @admin.display(description=_("packs accordés"), ordering="granted")
     def granted(self, obj):
         return obj.granted or 0
+
+    @admin.display(description=_("packs complets en stock"))
+    def packs_in_stock(self, obj):
+        return obj.devices_in_stock // obj.pack_type.units_per_pack
 
     def has_add_permission(self, request):
         return False

@@ -4,9 +4,19 @@ Statuses are read-only: they move through ``equipements.services`` (admin action
 whose save calls a service). Invoices are never edited nor deleted here.
 """
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from simple_history.admin import SimpleHistoryAdmin
 
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
 from solidaire.admin import DocumentActionsMixin, bulk_document_action
@@ -18,6 +28,7 @@ from .models import (
     AllocatedItem,
     Allocation,
     AllocationLine,
+    AllocationStatus,
     Batch,
     DataErasure,
     DeviceModel,
@@ -30,6 +41,7 @@ from .models import (
     SupportTicket,
     TicketStatus,
 )
+from .resources import ItemResource
 
 # --- Stock ------------------------------------------------------------------------------
 
@@ -73,8 +85,45 @@ class DataErasureInline(admin.StackedInline):
     fields = ("method", "erased_on", "operator", "report")
 
 
+class BatchImportForm(ImportForm):
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.select_related("partner"),
+        label=_("Lot"),
+        help_text=_(
+            "Le lot reçu du reconditionneur : il donne le fournisseur et la date d’entrée."
+        ),
+    )
+
+
+class BatchConfirmImportForm(ConfirmImportForm):
+    batch = forms.ModelChoiceField(queryset=Batch.objects.all(), widget=forms.HiddenInput)
+
+
+class EndOfLifeForm(forms.Form):
+    destination = forms.CharField(
+        label=_("Filière de recyclage"),
+        max_length=200,
+        help_text=_("Éco-organisme ou recycleur agréé qui reçoit le matériel, et son site."),
+    )
+    taken_back_on = forms.DateField(
+        label=_("Repris le"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(ImportMixin, SimpleHistoryAdmin):
+    """Items in stock and their journey. A refurbisher's batch comes in by import (CSV/XLSX).
+
+    The import previews every row and imports nothing if one is wrong (see
+    ``equipements.resources``).
+    """
+
+    resource_classes = [ItemResource]
+    import_form_class = BatchImportForm
+    confirm_form_class = BatchConfirmImportForm
+    rollback_on_validation_errors = True
     list_display = (
         "serial_number",
         "asset_tag",
@@ -86,6 +135,7 @@ class ItemAdmin(admin.ModelAdmin):
         "status",
         "received_on",
         "has_erasure",
+        "journey_link",
     )
     list_select_related = ("device_model", "pack_type", "provenance_partner", "erasure")
     list_filter = (
@@ -110,11 +160,107 @@ class ItemAdmin(admin.ModelAdmin):
         (None, {"fields": ("specifications",)}),
     )
     inlines = (DataErasureInline,)
-    actions = ("send_to_repair", "put_back_in_stock", "scrap")
+    actions = ("send_to_repair", "put_back_in_stock", "scrap", "take_back_for_recycling")
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        batch = getattr(form, "cleaned_data", {}).get("batch")
+        return {**super().get_import_resource_kwargs(request, **kwargs), "batch": batch}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["batch"] = import_form.cleaned_data["batch"].pk
+        return initial
+
+    def get_urls(self):
+        journey = path(
+            "<path:object_id>/parcours/",
+            self.admin_site.admin_view(self.journey_view),
+            name="equipements_item_journey",
+        )
+        return [journey, *super().get_urls()]
+
+    def journey_view(self, request, object_id):
+        """One page with an item's whole story: batch, erasure, centres, tickets, return."""
+        item = self.get_object(request, object_id)
+        if item is None or not self.has_view_permission(request, item):
+            raise Http404
+        item = (
+            Item.objects.select_related(
+                "device_model", "pack_type", "batch__partner", "provenance_partner", "erasure"
+            )
+            .prefetch_related(
+                Prefetch(
+                    "allocations",
+                    queryset=AllocatedItem.objects.select_related(
+                        "line__allocation__application__centre",
+                        "line__allocation__application__call",
+                        "line__allocation__application__site",
+                        "line__allocation__shipment",
+                    ).order_by("picked_at"),
+                ),
+                Prefetch(
+                    "support_tickets",
+                    queryset=SupportTicket.objects.select_related(
+                        "centre", "replacement_item"
+                    ).order_by("opened_at"),
+                ),
+                Prefetch(
+                    "replacing_tickets",
+                    queryset=SupportTicket.objects.select_related("item", "centre"),
+                ),
+            )
+            .get(pk=item.pk)
+        )
+        statuses = item.history.select_related("history_user").order_by("history_date")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Parcours de %(item)s") % {"item": item},
+            "item": item,
+            "statuses": statuses,
+        }
+        return TemplateResponse(request, "admin/equipements/item/journey.html", context)
 
     @admin.display(description=_("données effacées"), boolean=True)
     def has_erasure(self, obj):
         return hasattr(obj, "erasure")
+
+    @admin.display(description=_("parcours"))
+    def journey_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:equipements_item_journey", args=[obj.pk]),
+            _("Parcours"),
+        )
+
+    @admin.action(description=_("Reprendre pour recyclage…"), permissions=("change",))
+    def take_back_for_recycling(self, request, queryset):
+        """Asks the destination first (an intermediate page), then records the end of life."""
+        form = EndOfLifeForm(request.POST if "destination" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_service_action(
+                self,
+                request,
+                queryset,
+                services.take_back_for_recycling,
+                _("%(object)s : repris pour recyclage."),
+                destination=form.cleaned_data["destination"],
+                on=form.cleaned_data["taken_back_on"],
+                by=request.user,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Reprendre pour recyclage"),
+            "form": form,
+            "items": queryset.select_related("device_model"),
+            "action": "take_back_for_recycling",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/equipements/item/end_of_life.html", context)
 
     def _move(self, request, queryset, target, message):
         run_service_action(
@@ -175,6 +321,7 @@ class AllocationAdmin(admin.ModelAdmin):
         "created_at",
         "confirmed_at",
         "delivered_at",
+        "scan_link",
     )
     list_select_related = ("application__centre", "application__call", "shipment")
     list_filter = ("status", "application__call", "application__centre__region")
@@ -188,7 +335,102 @@ class AllocationAdmin(admin.ModelAdmin):
     fields = ("application", "status", "shipment", "created_at", "confirmed_at", "delivered_at")
     readonly_fields = fields
     inlines = (AllocationLineInline,)
-    actions = ("confirm", "pick", "cancel", "ship_together")
+    actions = ("confirm", "pick", "cancel", "ship_together", "ship_by_site")
+
+    def get_urls(self):
+        scan = path(
+            "<path:object_id>/preparer/",
+            self.admin_site.admin_view(self.scan_view),
+            name="equipements_allocation_scan",
+        )
+        return [scan, *super().get_urls()]
+
+    def scan_view(self, request, object_id):
+        """Pick by scanning serials one by one (a barcode scanner types and presses Enter)."""
+        allocation = self.get_object(request, object_id)
+        if allocation is None:
+            raise Http404
+        if not self.has_change_permission(request, allocation):
+            raise PermissionDenied
+        error = None
+        if request.method == "POST":
+            try:
+                if "unpick" in request.POST:
+                    item = Item.objects.filter(pk=request.POST.get("unpick")).first()
+                    if item is None:
+                        raise DomainError(_("Matériel introuvable."))
+                    services.unpick_item(allocation, item, by=request.user)
+                    self.message_user(
+                        request, _("%(item)s remis en stock.") % {"item": item.serial_number}
+                    )
+                else:
+                    item = services.scan_item(
+                        allocation, request.POST.get("serial", ""), by=request.user
+                    )
+                    self.message_user(
+                        request,
+                        _("%(item)s ajouté.") % {"item": item.serial_number},
+                        level=messages.SUCCESS,
+                    )
+            except DomainError as refused:
+                error = " ".join(refused.messages)
+            else:
+                return HttpResponseRedirect(request.path)
+        allocation = Allocation.objects.select_related(
+            "application__centre", "application__site", "application__call"
+        ).get(pk=allocation.pk)
+        picked = (
+            AllocatedItem.objects.filter(line__allocation=allocation, released_at__isnull=True)
+            .select_related("item__device_model", "line__pack_type")
+            .order_by("-picked_at")
+        )
+        progress = services.picking_progress(allocation)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Préparer l’attribution de %(centre)s")
+            % {"centre": allocation.application.centre.name},
+            "allocation": allocation,
+            "progress": progress,
+            "remaining": sum(needed - done for _line, done, needed in progress),
+            "picked": picked,
+            "error": error,
+            "serial": request.POST.get("serial", "") if error else "",
+            "can_scan": allocation.status == AllocationStatus.CONFIRMED,
+        }
+        return TemplateResponse(
+            request,
+            "admin/equipements/allocation/scan.html",
+            context,
+            status=400 if error else 200,
+        )
+
+    @admin.display(description=_("préparer"))
+    def scan_link(self, obj):
+        if obj.status not in (AllocationStatus.CONFIRMED, AllocationStatus.PICKED):
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:equipements_allocation_scan", args=[obj.pk]),
+            _("Scanner"),
+        )
+
+    @admin.action(
+        description=_("Créer les expéditions (une par site de réception)"),
+        permissions=("change",),
+    )
+    def ship_by_site(self, request, queryset):
+        try:
+            shipments = services.create_shipments_by_site(list(queryset), by=request.user)
+        except DomainError as error:
+            self.message_user(request, " ".join(error.messages), level=messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Expéditions créées : %(references)s.")
+                % {"references": ", ".join(s.reference for s in shipments)},
+                level=messages.SUCCESS,
+            )
 
     def get_queryset(self, request):
         # One devices total per row; lines only, so no join fan-out.
@@ -328,7 +570,7 @@ class ShipmentAllocationInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(DocumentActionsMixin, admin.ModelAdmin):
+class ShipmentAdmin(DocumentActionsMixin, SimpleHistoryAdmin):
     document_kinds = (DocumentKind.SHIPMENT_SHEET,)
     list_display = (
         "reference",
@@ -516,7 +758,7 @@ class InvoiceCounterAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(ServiceFormMixin, admin.ModelAdmin):
+class SupportTicketAdmin(ServiceFormMixin, SimpleHistoryAdmin):
     """Tickets are opened, started and resolved through the services."""
 
     list_display = (

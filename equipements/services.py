@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.states import transition
 
+from . import tasks
 from .models import (
     ALLOCATION_LIFECYCLE,
     INVOICE_LIFECYCLE,
@@ -42,6 +44,7 @@ from .models import (
     SupportTicket,
     TicketStatus,
 )
+from .pricing import check_resale_ceilings
 
 CENTS = Decimal("0.01")
 
@@ -114,7 +117,8 @@ def _release_items(allocation):
 def pick_items(allocation, *, serials=None, by=None):
     """Reserve the items of a confirmed allocation, all lines at once.
 
-    Without ``serials``, the oldest items in stock of each line's pack type are taken;
+    Without ``serials``, the oldest items in stock of each line's pack type (and grade,
+    when the line asks for one) are taken;
     with ``serials`` (a scanner), exactly those. Rows are locked with ``SKIP LOCKED`` so two
     people picking at once never take the same item and stock never goes negative.
     """
@@ -129,6 +133,8 @@ def pick_items(allocation, *, serials=None, by=None):
         available = Item.objects.select_for_update(skip_locked=True).filter(
             pack_type=line.pack_type, status=ItemStatus.IN_STOCK
         )
+        if line.grade:
+            available = available.filter(grade=line.grade)
         if serials is not None:
             available = available.filter(serial_number__in=serials)
         items = list(available.order_by("received_on", "pk")[:needed])
@@ -144,6 +150,158 @@ def pick_items(allocation, *, serials=None, by=None):
         _move_items(items, ItemStatus.RESERVED)
         AllocatedItem.objects.bulk_create(AllocatedItem(line=line, item=i) for i in items)
     return transition(allocation, AllocationStatus.PICKED, ALLOCATION_LIFECYCLE)
+
+
+def picking_progress(allocation):
+    """``[(line, picked, needed)]`` for an allocation's lines (two queries)."""
+    lines = list(
+        allocation.lines.select_related("pack_type").annotate(
+            picked=Count("allocated_items", filter=Q(allocated_items__released_at__isnull=True))
+        )
+    )
+    return [(line, line.picked, line.device_count) for line in lines]
+
+
+@transaction.atomic
+def scan_item(allocation, serial, *, by=None):
+    """Reserve one scanned item for a confirmed allocation (a barcode scanner types the serial).
+
+    The item must be in stock, of a pack type (and grade) that a line still needs. When the
+    last item is scanned the allocation is picked. Returns the reserved item. The item row is
+    locked, so the same serial scanned at two packing tables is reserved once.
+    """
+    allocation = _locked(allocation)
+    if allocation.status != AllocationStatus.CONFIRMED:
+        raise DomainError(_("Le matériel se prépare pour une attribution confirmée."))
+    serial = (serial or "").strip()
+    if not serial:
+        raise DomainError(_("Scannez ou saisissez un numéro de série."), code="serial_required")
+    item = (
+        Item.objects.select_for_update()
+        .select_related("pack_type")
+        .filter(serial_number__iexact=serial)
+        .first()
+    )
+    if item is None:
+        raise DomainError(
+            _("Aucun matériel ne porte le n° de série « %(serial)s ».") % {"serial": serial},
+            code="unknown_serial",
+        )
+    if item.status != ItemStatus.IN_STOCK:
+        raise DomainError(
+            _("« %(serial)s » n’est pas disponible : %(status)s.")
+            % {"serial": item.serial_number, "status": item.get_status_display()},
+            code="not_in_stock",
+        )
+    progress = picking_progress(allocation)
+    wanted = [
+        line
+        for line, picked, needed in progress
+        if picked < needed and line.pack_type_id == item.pack_type_id
+    ]
+    if not wanted:
+        raise DomainError(
+            _("« %(serial)s » (%(pack)s) n’est pas attendu dans cette attribution.")
+            % {"serial": item.serial_number, "pack": item.pack_type},
+            code="not_expected",
+        )
+    line = next((line for line in wanted if not line.grade or line.grade == item.grade), None)
+    if line is None:
+        raise DomainError(
+            _("« %(serial)s » est de grade %(grade)s ; le grade %(asked)s est demandé.")
+            % {
+                "serial": item.serial_number,
+                "grade": item.grade,
+                "asked": ", ".join(sorted({line.grade for line in wanted})),
+            },
+            code="wrong_grade",
+        )
+    transition(item, ItemStatus.RESERVED, ITEM_LIFECYCLE)
+    AllocatedItem.objects.create(line=line, item=item)
+    remaining = sum(needed - picked for _line, picked, needed in progress) - 1
+    if remaining == 0:
+        transition(allocation, AllocationStatus.PICKED, ALLOCATION_LIFECYCLE)
+    return item
+
+
+@transaction.atomic
+def unpick_item(allocation, item, *, by=None):
+    """Put back a scanned item (wrong box): it returns to stock, the allocation to confirmed."""
+    allocation = _locked(allocation)
+    if allocation.status not in (AllocationStatus.CONFIRMED, AllocationStatus.PICKED):
+        raise DomainError(_("Ce matériel est déjà parti : il ne se retire plus."))
+    picked = (
+        AllocatedItem.objects.select_for_update()
+        .filter(line__allocation=allocation, item=item, released_at__isnull=True)
+        .first()
+    )
+    if picked is None:
+        raise DomainError(_("Ce matériel n’est pas préparé pour cette attribution."))
+    picked.released_at = timezone.now()
+    picked.save(update_fields=["released_at"])
+    transition(_locked(item), ItemStatus.IN_STOCK, ITEM_LIFECYCLE)
+    if allocation.status == AllocationStatus.PICKED:
+        transition(allocation, AllocationStatus.CONFIRMED, ALLOCATION_LIFECYCLE)
+    return allocation
+
+
+@transaction.atomic
+def create_shipments_by_site(allocations, *, by=None, now=None):
+    """Group picked allocations by receiving site: one shipment per site. Returns them."""
+    by_site = {}
+    for allocation in Allocation.objects.select_related("application").filter(
+        pk__in=[a.pk for a in allocations]
+    ):
+        by_site.setdefault(allocation.application.site_id, []).append(allocation)
+    return [create_shipment(group, now=now) for _site, group in sorted(by_site.items())]
+
+
+class ImportRefused(DomainError):
+    """A batch file with bad rows: nothing was imported. ``rows`` lists ``(line, reason)``."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        super().__init__(
+            [_("Ligne %(line)s : %(reason)s") % {"line": n, "reason": r} for n, r in rows],
+            code="import_refused",
+        )
+
+
+def import_report(result):
+    """``[(line number, reason)]`` of a django-import-export result, in file order.
+
+    Line numbers count the header as line 1, as a spreadsheet shows them.
+    """
+    rows = []
+    for error in result.base_errors:
+        rows.append((1, str(error.error)))
+    for row_number, errors in result.row_errors():
+        for error in errors:
+            rows.append((row_number + 1, str(error.error)))
+    for invalid in result.invalid_rows:
+        for field, messages in invalid.error_dict.items():
+            label = invalid.field_specific_errors and field != "__all__"
+            for message in messages:
+                text = f"{field} : {message}" if label else str(message)
+                rows.append((invalid.number + 1, text))
+    return sorted(rows, key=lambda row: row[0])
+
+
+@transaction.atomic
+def import_items(dataset, *, batch, by=None):
+    """Import a refurbisher's batch (a tablib ``Dataset``): every row, or none.
+
+    Raises :class:`ImportRefused` with each bad row's line and reason. Returns the number
+    of items created.
+    """
+    from .resources import ItemResource  # noqa: PLC0415 - resources import services' models
+
+    result = ItemResource(batch=batch).import_data(
+        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+    if result.has_errors() or result.has_validation_errors():
+        raise ImportRefused(import_report(result))
+    return result.totals["new"]
 
 
 # --- Shipments --------------------------------------------------------------------------
@@ -224,6 +382,8 @@ def ship_shipment(shipment, *, carrier=None, tracking_number=None, now=None):
     for allocation in shipment.allocations.select_for_update():
         transition(allocation, AllocationStatus.SHIPPED, ALLOCATION_LIFECYCLE)
     _move_items(items, ItemStatus.SHIPPED)
+    shipment_id = shipment.pk
+    transaction.on_commit(lambda: tasks.send_shipment_notice.delay(shipment_id))
     # The sheet now shows the shipping date, carrier and tracking number.
     request_document(shipment, DocumentKind.SHIPMENT_SHEET, force=True)
     return shipment
@@ -329,6 +489,7 @@ def issue_invoice(allocation, *, now=None):
     centre = allocation.application.centre
     rate, mention = _vat()
     lines = list(allocation.lines.select_related("pack_type"))
+    check_resale_ceilings(lines, rate, issued_on)
     total_excl = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     total_vat = (total_excl * rate / 100).quantize(CENTS, rounding=ROUND_HALF_UP)
     series = settings.INVOICE_SERIES
@@ -442,8 +603,34 @@ def issue_credit_note(invoice, *, reason, now=None):
 
 @transaction.atomic
 def set_item_status(item, target):
-    """Move one item along its lifecycle (repair, restock, scrap…)."""
+    """Move one item along its lifecycle (repair, restock, scrap…).
+
+    The end of life has its own use case, which records the destination.
+    """
+    if target == ItemStatus.RECYCLED:
+        raise DomainError(
+            _("La reprise pour recyclage s’enregistre avec sa filière de destination."),
+            code="destination",
+        )
     return transition(_locked(item), target, ITEM_LIFECYCLE)
+
+
+@transaction.atomic
+def take_back_for_recycling(item, *, destination, on=None, by=None):
+    """End of life: an item is taken back for recycling, recorded with its destination."""
+    item = _locked(item)
+    if not destination.strip():
+        raise DomainError(
+            _("Indiquez la filière de recyclage qui reçoit le matériel."), code="destination"
+        )
+    transition(item, ItemStatus.RECYCLED, ITEM_LIFECYCLE, save=False)
+    item.end_of_life_on = on or timezone.localdate()
+    item.end_of_life_destination = destination.strip()
+    item.save(update_fields=["status", "end_of_life_on", "end_of_life_destination"])
+    AllocatedItem.objects.filter(item=item, released_at__isnull=True).update(
+        released_at=timezone.now()
+    )
+    return item
 
 
 @transaction.atomic

@@ -164,6 +164,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A late-acked task is redelivered after this delay if its worker vanished.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# django-import-export: importing needs the model's "add" permission; uploaded files wait
+# for the confirmation in the cache (Redis when configured), so any web process can finish.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
+IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
+
 # Periodic jobs run by ``celery beat`` (one beat process per deployment).
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "appels.tasks.send_review_reminders", "schedule": 3600.0},
@@ -276,6 +283,26 @@ INVOICE_RECOVERY_FEE = env.str("INVOICE_RECOVERY_FEE", default="40.00")
 INVOICE_EARLY_PAYMENT_MENTION = env.str(
     "INVOICE_EARLY_PAYMENT_MENTION", default="Pas d’escompte pour paiement anticipé."
 )
+# Legal ceilings, per device and VAT included, on reselling IT equipment that public bodies
+# gave for free (art. L. 3212-2 CG3P; 3DS law art. 178). Dated rows citing their source:
+# issuing an invoice refuses a line above the row in force on the issue date. Keys are the
+# pack types' kinds (desktop = PC with screen, keyboard and mouse).
+RESALE_PRICE_CEILINGS = [
+    {
+        "since": "2022-11-10",
+        "source": "décret du 7 novembre 2022, JORF du 9 novembre 2022",
+        "ceilings": {
+            "laptop": "180.00",
+            "desktop": "150.00",
+            "tablet": "100.00",
+            "smartphone": "100.00",
+            "screen": "30.00",
+            "printer": "30.00",
+            "multifunction": "170.00",
+        },
+    },
+]
+RESALE_PRICE_CEILINGS_ENFORCED = env.bool("RESALE_PRICE_CEILINGS_ENFORCED", default=True)
 # A pending document not done after this many seconds is sent again by the sweeper (beat,
 # every DOCUMENTS_SWEEP_INTERVAL seconds); a failed one too, up to DOCUMENTS_MAX_ATTEMPTS.
 DOCUMENTS_RETRY_AFTER = env.int("DOCUMENTS_RETRY_AFTER", default=300)

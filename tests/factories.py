@@ -404,6 +404,12 @@ class ItemFactory(DjangoModelFactory):
     provenance_partner = factory.SubFactory(PartnerFactory, kind=Partner.Kind.REFURBISHER)
     status = ItemStatus.IN_STOCK
     received_on = factory.Sequence(lambda n: today() - timedelta(days=1000 - n % 1000))
+    end_of_life_on = factory.LazyAttribute(
+        lambda o: today() if o.status == ItemStatus.RECYCLED else None
+    )
+    end_of_life_destination = factory.LazyAttribute(
+        lambda o: "Ecosystem, Lyon" if o.status == ItemStatus.RECYCLED else ""
+    )
 
 
 class DataErasureFactory(DjangoModelFactory):

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from solidaire.states import Lifecycle
 
+from .stock import Grade
+
 
 class AllocationStatus(models.TextChoices):
     PROPOSED = "proposed", _("proposée")
@@ -103,6 +105,13 @@ class AllocationLine(models.Model):
     )
     market_unit_value = models.DecimalField(
         _("valeur neuve d’un pack (€)"), max_digits=10, decimal_places=2, default=0
+    )
+    grade = models.CharField(
+        _("grade demandé"),
+        max_length=5,
+        choices=Grade.choices,
+        blank=True,
+        help_text=_("Vide : tout grade ; sinon la préparation ne prend que ce grade."),
     )
 
     class Meta:

@@ -72,6 +72,9 @@ class Shipment(models.Model):
         related_name="+",
     )
     incident_note = models.TextField(_("description de l’incident"), blank=True)
+    notified_at = models.DateTimeField(
+        _("centre prévenu de l’envoi le"), null=True, blank=True, editable=False
+    )
 
     objects = ShipmentQuerySet.as_manager()
     history = HistoricalRecords()

@@ -79,11 +79,11 @@ def test_twenty_invoices_issued_at_once_are_numbered_1_to_20_without_gap_or_dupl
     assert by_time == numbers
 
 
-def test_ten_pickers_for_five_items_in_stock_reserve_each_item_once():
+def test_twenty_pickers_for_the_last_five_items_reserve_each_item_once():
     call = CallFactory()
     allocations = [
         AllocationFactory(application__call=call, status=AllocationStatus.CONFIRMED, lines=1)
-        for _ in range(10)
+        for _ in range(20)
     ]
     pack_type = call.offers.get().pack_type
     items = ItemFactory.create_batch(5, pack_type=pack_type)
@@ -92,12 +92,12 @@ def test_ten_pickers_for_five_items_in_stock_reserve_each_item_once():
 
     refused = [e for e in errors if e is not None]
     assert all(isinstance(e, DomainError) and e.code == "out_of_stock" for e in refused), refused
-    assert len(refused) == 5
+    assert len(refused) == 15
     statuses = Allocation.objects.filter(pk__in=[a.pk for a in allocations]).values_list(
         "status", flat=True
     )
     assert sorted(statuses) == sorted(
-        [AllocationStatus.PICKED] * 5 + [AllocationStatus.CONFIRMED] * 5
+        [AllocationStatus.PICKED] * 5 + [AllocationStatus.CONFIRMED] * 15
     )
     picked = AllocatedItem.objects.filter(line__allocation__in=allocations, released_at=None)
     assert picked.count() == 5
@@ -108,3 +108,23 @@ def test_ten_pickers_for_five_items_in_stock_reserve_each_item_once():
     # Each picked allocation holds exactly its one item.
     for allocation in Allocation.objects.filter(status=AllocationStatus.PICKED):
         assert picked.filter(line__allocation=allocation).count() == 1
+
+
+def test_the_same_serial_scanned_at_twenty_packing_tables_is_reserved_once():
+    call = CallFactory()
+    allocations = [
+        AllocationFactory(application__call=call, status=AllocationStatus.CONFIRMED, lines=1)
+        for _ in range(20)
+    ]
+    item = ItemFactory(pack_type=call.offers.get().pack_type, serial_number="SN-LAST")
+
+    results, errors = run_together(
+        lambda allocation: services.scan_item(allocation, "SN-LAST"), allocations
+    )
+
+    assert len([r for r in results if r is not None]) == 1
+    refused = [e for e in errors if e is not None]
+    assert len(refused) == 19
+    assert all(e.code == "not_in_stock" for e in refused), refused
+    assert AllocatedItem.objects.filter(item=item, released_at=None).count() == 1
+    assert Allocation.objects.filter(status=AllocationStatus.PICKED).count() == 1

@@ -61,7 +61,7 @@ def test_final_states_have_no_way_out():
     assert AllocationStatus.CANCELLED not in ALLOCATION_LIFECYCLE
     assert ShipmentStatus.DELIVERED not in SHIPMENT_LIFECYCLE
     assert InvoiceStatus.PAID not in INVOICE_LIFECYCLE
-    assert ItemStatus.SCRAPPED not in ITEM_LIFECYCLE
+    assert ItemStatus.RECYCLED not in ITEM_LIFECYCLE
 
 
 # --- Allocation -------------------------------------------------------------------------
@@ -171,7 +171,13 @@ def test_invoice_moves_follow_the_lifecycle(source, target, check_move):
 @pytest.mark.parametrize(("source", "target"), pairs(ItemStatus, ItemStatus.values))
 def test_item_moves_follow_the_lifecycle(source, target, check_move):
     item = ItemFactory(status=source)
-    check_move(item, target, ITEM_LIFECYCLE, lambda i: services.set_item_status(i, target))
+
+    def move(i):
+        if target == ItemStatus.RECYCLED:  # the end of life records its destination
+            return services.take_back_for_recycling(i, destination="Ecosystem, Lyon")
+        return services.set_item_status(i, target)
+
+    check_move(item, target, ITEM_LIFECYCLE, move)
 
 
 # --- Support ticket ---------------------------------------------------------------------
