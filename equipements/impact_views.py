@@ -77,7 +77,7 @@ class CallImpactView(AdminPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         call = get_object_or_404(reporting.dashboard_calls(), pk=self.kwargs["pk"])
         data = reporting.call_report(call)
-        data["charts"] = impact_documents.report_charts(data)
+        data["charts"] = impact_documents.report_charts(data, deliveries_width=720)
         attach_documents([call], [impact_documents.IMPACT_REPORT], attr="archived_report")
         return super().get_context_data(
             title=_("Impact – %(call)s") % {"call": reporting.call_label(call)}, **data, **kwargs

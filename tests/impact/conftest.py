@@ -17,6 +17,13 @@ from django.utils import timezone
 from appels.models import ApplicationStatus, CallStatus, PackType
 from centres.roles import LOGISTICS, PROGRAMME_MANAGERS, REVIEWERS
 from equipements.models import AllocationStatus, Grade, ItemStatus, TicketStatus
+from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, for test_browser.py
+    _post_migrate_receiver_accepts_flush,
+    browser_context_args,
+    browser_settings,
+    check_a11y,
+    screenshot,
+)
 from tests.factories import (
     AllocatedItemFactory,
     AllocationFactory,
