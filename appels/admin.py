@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -811,6 +812,8 @@ class ReviewAdmin(ServiceFormMixin, SimpleHistoryAdmin):
         "submitted_at",
     )
     list_display_links = ("application_centre",)
+    # The order "save and next" follows, so the next one is the row below.
+    ordering = ("application__call", "assigned_at", "pk")
     list_select_related = ("application__centre", "application__call", "reviewer")
     list_filter = (ReviewTodoFilter, "status", "recommendation", "application__call")
     search_fields = (
@@ -1005,9 +1008,10 @@ class ReviewAdmin(ServiceFormMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("note pondérée /100"))
     def live_total(self, obj):
+        total = review_total(obj) if obj.pk else None
         return format_html(
             '<output id="review-total" aria-live="polite" class="review-total">{}</output>',
-            review_total(obj) if obj.pk else "—",
+            "—" if total is None else number_format(total, 2),
         )
 
     @admin.display(description=_("évaluations des autres"))

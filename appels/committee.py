@@ -144,8 +144,10 @@ class CommitteeView:
                 value = posted.get(name, "")
             elif line.granted_quantity is not None:
                 value = line.granted_quantity
+            elif row.proposal is not None and line.offer_id in row.proposal.granted:
+                value = row.proposal.granted[line.offer_id]
             else:
-                value = line.requested_quantity
+                value = min(line.requested_quantity, line.offer.per_centre_cap)
             lines.append({"line": line, "name": name, "value": value})
         return {"prefix": prefix, "outcome": outcome, "lines": lines}
 

@@ -817,7 +817,19 @@ def record_decisions(call, decisions, *, by, now=None):
             errors[application.pk] = error.messages
     if errors:
         raise DecisionErrors(errors)
+    _renumber_waitlist(call)
     return len(decisions)
+
+
+def _renumber_waitlist(call):
+    """Number the waitlist 1, 2, 3… in its current order (ranks may have holes)."""
+    waitlisted = Application.objects.filter(
+        call=call, status=ApplicationStatus.WAITLISTED
+    ).order_by("waitlist_rank", "submitted_at", "pk")
+    for position, application in enumerate(waitlisted, start=1):
+        if application.waitlist_rank != position:
+            application.waitlist_rank = position
+            application.save(update_fields=["waitlist_rank", "updated_at"])
 
 
 @transaction.atomic

@@ -19,11 +19,13 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
+from appels.models import Call
 from solidaire.admin import DocumentActionsMixin, bulk_document_action
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 
 from . import services
+from .logistics import logistics_figures
 from .models import (
     AllocatedItem,
     Allocation,
@@ -97,6 +99,12 @@ class BatchImportForm(ImportForm):
 
 class BatchConfirmImportForm(ConfirmImportForm):
     batch = forms.ModelChoiceField(queryset=Batch.objects.all(), widget=forms.HiddenInput)
+
+
+class IncidentForm(forms.Form):
+    note = forms.CharField(
+        label=_("Description de l’incident"), widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class EndOfLifeForm(forms.Form):
@@ -343,7 +351,30 @@ class AllocationAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.scan_view),
             name="equipements_allocation_scan",
         )
-        return [scan, *super().get_urls()]
+        figures = path(
+            "chiffres/",
+            self.admin_site.admin_view(self.figures_view),
+            name="equipements_logistics_figures",
+        )
+        return [figures, scan, *super().get_urls()]
+
+    def figures_view(self, request):
+        """Logistics figures per call: devices per status, delivery times, after-sales."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rows, total = logistics_figures(
+            Call.objects.exclude(status=Call.Status.DRAFT).order_by("-opens_at")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Chiffres de la logistique"),
+            "rows": rows,
+            "total": total,
+            "device_statuses": ItemStatus.choices,
+            "allocation_statuses": AllocationStatus.choices,
+        }
+        return TemplateResponse(request, "admin/equipements/allocation/figures.html", context)
 
     def scan_view(self, request, object_id):
         """Pick by scanning serials one by one (a barcode scanner types and presses Enter)."""
@@ -619,6 +650,7 @@ class ShipmentAdmin(DocumentActionsMixin, SimpleHistoryAdmin):
     actions = (
         "mark_shipped",
         "mark_delivered",
+        "mark_incident",
         bulk_document_action(
             DocumentKind.SHIPMENT_SHEETS_BULK,
             _("Imprimer les bordereaux de la sélection (un seul PDF)"),
@@ -641,6 +673,34 @@ class ShipmentAdmin(DocumentActionsMixin, SimpleHistoryAdmin):
         run_service_action(
             self, request, queryset, services.ship_shipment, _("%(object)s : expédiée.")
         )
+
+    @admin.action(description=_("Signaler un incident…"), permissions=("change",))
+    def mark_incident(self, request, queryset):
+        """Asks what happened first (an intermediate page), then records the incident."""
+        form = IncidentForm(request.POST if "note" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_service_action(
+                self,
+                request,
+                queryset,
+                services.report_incident,
+                _("%(object)s : incident enregistré."),
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Signaler un incident"),
+            "form": form,
+            "objects": queryset.select_related("site__centre"),
+            "action": "mark_incident",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": _("Enregistrer l’incident"),
+            "intro": _("Décrivez ce qui s’est passé : colis perdu, endommagé, incomplet…"),
+        }
+        return TemplateResponse(request, "admin/equipements/action_form.html", context)
 
     @admin.action(description=_("Marquer livrée"), permissions=("change",))
     def mark_delivered(self, request, queryset):

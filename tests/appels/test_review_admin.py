@@ -189,7 +189,7 @@ def test_the_review_page_shows_the_project_and_a_live_weighted_total(
     )
     # (4/5 × 2 + 8/10 × 1) / 3 = 80.00
     assert (
-        '<output id="review-total" aria-live="polite" class="review-total">80.00</output>' in page
+        '<output id="review-total" aria-live="polite" class="review-total">80,00</output>' in page
     )
     assert 'data-weight="2.00"' in page and 'data-max="10"' in page
     assert "js/review-total.js" in page
@@ -405,6 +405,8 @@ def test_the_ranking_lists_averages_and_the_proposal(client, call, manager):
     assert [row.average for row in rows] == [Decimal("100.00"), Decimal("80.00"), Decimal("60.00")]
     assert [row.proposal.outcome for row in rows] == ["selected", "selected", "waitlisted"]
     assert [row.proposal.granted for row in rows[:2]] == [{offer.pk: 2}, {offer.pk: 1}]
+    # The form starts from the proposal, never above the cap.
+    assert [[f["value"] for f in row.fields["lines"]] for row in rows[:2]] == [[2], [1]]
 
 
 def test_exports_read_back_as_csv_and_xlsx(client, call, manager):
@@ -481,6 +483,8 @@ def test_the_committee_decides_applies_the_proposal_and_publishes_once(
     assert last.status == ApplicationStatus.REJECTED
 
     client.post(ranking_url(call), {"action": "propose"})
+    last.refresh_from_db()
+    assert last.waitlist_rank == 1  # numbered within the waitlist, not the whole ranking
     statuses = dict(Application.objects.filter(call=call).values_list("pk", "status"))
     assert statuses == {
         best.pk: "selected",

@@ -14,6 +14,7 @@ from centres import roles
 from equipements import services
 from equipements.models import (
     AllocatedItem,
+    Allocation,
     AllocationStatus,
     Grade,
     Item,
@@ -353,3 +354,73 @@ def test_shipment_status_is_followed_by_allocations_and_items():
         )
     ) == {ItemStatus.DELIVERED}
     assert allocation.application.status == ApplicationStatus.SELECTED
+
+
+# --- incidents and figures --------------------------------------------------------------
+
+
+def test_an_incident_is_recorded_with_its_description(client, logistics):
+    allocation = picked_allocation(status=AllocationStatus.SHIPPED)
+    shipment = ShipmentFactory(status=ShipmentStatus.SHIPPED)
+    Allocation.objects.filter(pk=allocation.pk).update(shipment=shipment)
+    client.force_login(logistics)
+    url = reverse("admin:equipements_shipment_changelist")
+    data = {"action": "mark_incident", "_selected_action": [shipment.pk]}
+
+    ask = client.post(url, data)
+    assert ask.status_code == 200 and "Description de l’incident" in ask.content.decode()
+    client.post(url, {**data, "note": "Un carton arrivé éventré"})
+
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.INCIDENT
+    assert shipment.incident_note == "Un carton arrivé éventré"
+
+
+def test_logistics_figures_match_a_hand_built_call(client, logistics):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from appels.models import Call
+    from equipements.logistics import logistics_figures
+
+    call = CallFactory()
+    decided = timezone.now() - timedelta(days=30)
+    delivered = []
+    for days in (10, 20):
+        allocation = picked_allocation(
+            status=AllocationStatus.DELIVERED, items=2, application__call=call
+        )
+        Allocation.objects.filter(pk=allocation.pk).update(
+            delivered_at=decided + timedelta(days=days)
+        )
+        allocation.application.__class__.objects.filter(pk=allocation.application_id).update(
+            decided_at=decided
+        )
+        Item.objects.filter(allocations__line__allocation=allocation).update(
+            status=ItemStatus.DELIVERED
+        )
+        delivered.append(allocation)
+    picked_allocation(items=1, application__call=call)  # reserved, not shipped
+    item = Item.objects.filter(allocations__line__allocation=delivered[0]).first()
+    SupportTicketFactory(item=item, centre=delivered[0].application.centre)
+
+    rows, total = logistics_figures(Call.objects.filter(pk=call.pk))
+
+    ((row_call, figures),) = rows
+    assert row_call == call
+    assert figures["devices"]["delivered"] == 4 and figures["devices"]["reserved"] == 1
+    assert figures["allocations"]["delivered"] == 2 and figures["allocations"]["picked"] == 1
+    assert str(figures["average_delivery_days"]) == "15.0"
+    assert str(figures["median_delivery_days"]) == "15.0"
+    assert figures["tickets_open"] == 1
+    assert total["devices"]["delivered"] == 4
+
+    client.force_login(logistics)
+    url = reverse("admin:equipements_logistics_figures")
+    small = count_queries(client, url)[0]
+    for _ in range(5):
+        picked_allocation(status=AllocationStatus.DELIVERED, application__call=CallFactory())
+    assert count_queries(client, url)[0] == small
+    client.force_login(MembershipFactory().user)
+    assert client.get(url).status_code == 302
