@@ -241,3 +241,41 @@ def test_with_redis_down_the_business_action_succeeds_and_the_sweeper_makes_the_
     finally:
         worker.stop()
         redis.stop()
+
+
+def test_the_bulk_sheet_progress_page_follows_the_worker(document_worker, queued_tasks, client):
+    """The admin's progress page shows the worker's progress, then the download link."""
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+
+    from centres.roles import LOGISTICS
+    from tests.documents.test_bulk import many_shipments
+    from tests.factories import UserFactory
+
+    logistics = UserFactory(email=f"logistique-{uuid.uuid4().hex[:6]}@example.org", is_staff=True)
+    logistics.groups.add(Group.objects.get(name=LOGISTICS))
+    client.force_login(logistics)
+    shipments = many_shipments(60)
+    response = client.post(
+        reverse("admin:equipements_shipment_changelist"),
+        {"action": "bulk_shipment_sheets_bulk", "_selected_action": [s.pk for s in shipments]},
+    )
+    assert response.status_code == 302
+    progress_url = response["Location"]
+
+    seen = []
+
+    def poll():
+        state = client.get(progress_url, {"format": "json"}).json()
+        seen.append((state["status"], state["done"]))
+        return state if state["status"] != "pending" else None
+
+    state = wait_for(poll, timeout=180, interval=0.3)
+    assert state and state["status"] == "ready", document_worker.log_text()[-3000:]
+    assert state["done"] == state["total"] == 60
+    assert any(status == "pending" and 0 < done < 60 for status, done in seen), seen
+    page = client.get(progress_url).content.decode()
+    assert state["download_url"] in page
+    download = client.get(state["download_url"])
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
