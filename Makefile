@@ -97,6 +97,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 test: install test-system-deps node_modules/axe-core/axe.min.js services
 	$(WITH_SERVICES) $(RUFF) check .
 	$(WITH_SERVICES) $(PY) manage.py check
+	$(WITH_SERVICES) DJANGO_ENV=production SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=solidaire.example.org $(PY) manage.py check --deploy --fail-level WARNING
 	$(WITH_SERVICES) $(PY) manage.py makemigrations --check --dry-run
 	$(WITH_SERVICES) $(PY) manage.py compilemessages --ignore=.venv
 	@$(WITH_SERVICES) echo "+ pytest $(PYTEST_ARGS)  [DATABASE_URL=$$DATABASE_URL REDIS_URL=$$REDIS_URL]"; \

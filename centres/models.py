@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from solidaire.states import Lifecycle
+
 from .geography import DEPARTMENT_CHOICES, Region, region_of
 from .validators import validate_postal_code, validate_siret
 
@@ -293,3 +295,99 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.centre.name}"
+
+
+# --- Privacy (RGPD) ---------------------------------------------------------------------
+
+
+class DataRequestStatus(models.TextChoices):
+    PENDING = "pending", _("à traiter")
+    DONE = "done", _("traitée")
+    REFUSED = "refused", _("refusée")
+
+
+DATA_REQUEST_LIFECYCLE = Lifecycle(
+    DataRequestStatus,
+    {DataRequestStatus.PENDING: [DataRequestStatus.DONE, DataRequestStatus.REFUSED]},
+)
+
+
+class DataRequest(models.Model):
+    """A person's request about their personal data (RGPD), kept as evidence of its handling.
+
+    An export is served at once and recorded done; a deletion waits for a programme manager,
+    who anonymises the person from the admin.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("export des données")
+        DELETION = "deletion", _("effacement des données")
+
+    Status = DataRequestStatus
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("personne"),
+        on_delete=models.CASCADE,
+        related_name="data_requests",
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=DataRequestStatus.choices, default="pending"
+    )
+    message = models.TextField(_("message de la personne"), blank=True, max_length=2000)
+    requested_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    processed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("traitée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note de traitement"), blank=True)
+
+    class Meta:
+        verbose_name = _("demande RGPD")
+        verbose_name_plural = _("demandes RGPD")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(kind="deletion", status="pending"),
+                name="datarequest_one_pending_deletion",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.user} ({self.get_status_display()})"
+
+
+class AccessLog(models.Model):
+    """One view of a page showing personal data: who, which object, when, from where."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("consulté par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    accessed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    object_type = models.CharField(_("type d’objet"), max_length=100)
+    object_id = models.CharField(_("identifiant"), max_length=64)
+    url_name = models.CharField(_("page"), max_length=100)
+    path = models.CharField(_("adresse"), max_length=255)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consultation de données personnelles")
+        verbose_name_plural = _("consultations de données personnelles")
+        ordering = ["-accessed_at"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="accesslog_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.object_type} #{self.object_id}"

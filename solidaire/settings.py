@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -16,9 +18,25 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 # --- Core -------------------------------------------------------------------------------
+# DJANGO_ENV=production is the one switch of a real deployment: SECRET_KEY becomes required,
+# DEBUG may not be on, and the security settings below default to their strict values
+# (HTTPS only, secure cookies, HSTS). Anything else is the embedded/development mode.
+DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+if DJANGO_ENV not in ("development", "production"):
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}")
+PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env.bool("DEBUG", default=False)
-# The embedded default is a local demo: a fixed development key is acceptable there only.
-SECRET_KEY = env.str("SECRET_KEY", default="embedded-demo-key-not-for-production-use-0123456789")
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
+# No secret in the repository: production refuses to start without SECRET_KEY; the embedded
+# demo and the tests use a key that says what it is (a deploy check refuses it too).
+DEV_SECRET_KEY = "embedded-demo-key-not-for-production-use-0123456789"
+if PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured("Set SECRET_KEY: it is required when DJANGO_ENV=production.")
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -44,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Records who viewed personal data (ACCESS_LOG_URL_NAMES): one insert per logged view.
+    "centres.middleware.AccessLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a lockout into a clear page.
@@ -102,11 +123,24 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client IP (django-ipware): REMOTE_ADDR when the app is reached directly; behind N
+# reverse proxies that each append to X-Forwarded-For, set AXES_IPWARE_PROXY_COUNT=N so the
+# address the first proxy saw is used (else every client would share the proxy's address).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 LOGIN_URL = "centres:login"
 LOGIN_REDIRECT_URL = "appels:dashboard"
 LOGOUT_REDIRECT_URL = "equipements:home"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
+# Argon2 for new passwords; older hashes still verify and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -197,11 +231,56 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Security (stricter values are the production defaults; see SECURITY in the README) --
+# Sessions last a working day at most, and end when the browser closes (shared computers in
+# the centres) unless SESSION_EXPIRE_AT_BROWSER_CLOSE=0.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token from the cookie
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+# HTTPS: redirect plain HTTP, then HSTS. Behind a TLS-terminating proxy, name the header it
+# sets (SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto): only if the proxy always sets or strips
+# it, since a client could otherwise send it itself.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+_proxy_ssl_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+# Preloading commits the whole domain to HTTPS in browsers for months: the operator decides
+# (SECURE_HSTS_PRELOAD=1, then submit the domain). Until then Django's reminder about it
+# (security.W021) is silenced: that choice is made here, not forgotten.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): our own files only, no inline script. The one
+# inline style allowed is the <style> inside the server-drawn SVG charts, with the request's
+# nonce. CSP_REPORT_ONLY=1 sends the same policy as report-only (to try a change first).
+_csp = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+else:
+    CONTENT_SECURITY_POLICY = _csp
 
 LOGGING = {
     "version": 1,
@@ -240,6 +319,22 @@ REUSE_IMPACT_FACTORS = {
 }
 # The admin lives under its own prefix, configurable in production.
 ADMIN_URL = env.str("ADMIN_URL", default="gestion/")
+# Privacy (RGPD). Rejected and withdrawn applications keep their personal data this many
+# days after the decision (or withdrawal); ``purge_personal_data`` (daily, Celery beat or
+# cron) then anonymises them, keeping the figures (status, dates, department, quantities).
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=730)
+# Pages showing personal data whose views are recorded in the access log (centres.AccessLog):
+# URL name -> (model label, URL keyword argument holding the object's id).
+ACCESS_LOG_URL_NAMES = {
+    "admin:centres_user_change": ("centres.user", "object_id"),
+    "admin:centres_centre_change": ("centres.centre", "object_id"),
+    "admin:appels_application_change": ("appels.application", "object_id"),
+    "admin:appels_application_attachment": ("appels.application", "object_id"),
+    "admin:solidaire_document_download": ("solidaire.document", "object_id"),
+    "appels:attachment_download": ("appels.application", "pk"),
+    "appels:agreement_pdf": ("appels.application", "pk"),
+    "equipements:invoice_pdf": ("equipements.invoice", "pk"),
+}
 # Absolute links in e-mails sent by workers (no request there): scheme and host, no slash.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # Reviewers with work left get one reminder this many days before the review deadline.
