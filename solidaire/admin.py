@@ -5,6 +5,7 @@ served by a view that checks the admin permission, never from a public URL.
 """
 
 from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -23,6 +24,16 @@ from solidaire.documents import (
 from solidaire.documents.access import file_response, ready_document_id_subquery
 from solidaire.errors import DomainError
 from solidaire.models import Document, DocumentStatus
+
+
+def may_view_object_type(user, content_type):
+    return user.has_perm(f"{content_type.app_label}.view_{content_type.model}")
+
+
+def viewable_content_types(user):
+    """Content types of the documents' objects that ``user`` may view."""
+    used = ContentType.objects.filter(pk__in=Document.objects.values("content_type").distinct())
+    return [ct.pk for ct in used if may_view_object_type(user, ct)]
 
 
 def document_download_url(document_id):
@@ -94,9 +105,19 @@ class DocumentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def get_queryset(self, request):
+        # Only documents of objects the user may see (logistics: no agreements).
+        return (
+            super()
+            .get_queryset(request)
+            .filter(content_type__in=viewable_content_types(request.user))
+        )
+
     def _get_visible(self, request, object_id):
         document = get_object_or_404(Document.objects.select_related("content_type"), pk=object_id)
-        if not self.has_view_permission(request, document):
+        if not self.has_view_permission(request, document) or not may_view_object_type(
+            request.user, document.content_type
+        ):
             raise PermissionDenied
         return document
 

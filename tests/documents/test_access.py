@@ -277,3 +277,18 @@ def test_retry_action_sends_a_failed_document_again(admin_client):
     )
     document.refresh_from_db()
     assert document.attempts == 0 and document.status == DocumentStatus.PENDING
+
+
+def test_admin_documents_follow_the_permissions_on_their_objects(client, people):
+    """Logistics may not read agreements: nor their PDF, nor their row in the documents."""
+    agreement = AgreementFactory()
+    document = make_ready(agreement, DocumentKind.AGREEMENT)
+    sheet = make_ready(ShipmentFactory(), DocumentKind.SHIPMENT_SHEET)
+    client.force_login(people.user("logistics"))
+    url = reverse("admin:solidaire_document_download", args=[document.pk])
+    assert client.get(url).status_code == 403
+    listing = client.get(reverse("admin:solidaire_document_changelist")).content.decode()
+    assert reverse("admin:solidaire_document_download", args=[sheet.pk]) in listing
+    assert url not in listing
+    client.force_login(people.user("manager"))
+    assert client.get(url).status_code == 200
