@@ -11,8 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from solidaire.errors import DomainError
+
+from . import services
 from .invitations import send_first_login_link
-from .models import Centre, Membership, Partner, Site, User
+from .models import AccessLog, Centre, DataRequest, Membership, Partner, Site, User
+from .roles import is_programme_manager
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -274,3 +278,78 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.display(description=_("e-mail"), ordering="user__email")
     def user_email(self, obj):
         return obj.user.email
+
+
+# --- Privacy (RGPD) ---------------------------------------------------------------------
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(admin.ModelAdmin):
+    list_display = ("requested_at", "user", "kind", "status", "processed_at", "processed_by")
+    list_select_related = ("user", "processed_by")
+    list_filter = ("status", "kind")
+    search_fields = ("user__email", "user__last_name")
+    date_hierarchy = "requested_at"
+    fields = (
+        "user", "kind", "status", "message", "requested_at", "processed_at", "processed_by",
+        "note",
+    )  # fmt: skip
+    readonly_fields = (
+        "user", "kind", "status", "message", "requested_at", "processed_at", "processed_by",
+    )  # fmt: skip
+    actions = ["anonymise_people"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # evidence that a request was answered
+
+    @admin.action(
+        description=_("Anonymiser les personnes (demandes d’effacement à traiter)"),
+        permissions=["change"],
+    )
+    def anonymise_people(self, request, queryset):
+        done = 0
+        for data_request in queryset.filter(
+            kind=DataRequest.Kind.DELETION, status=DataRequest.Status.PENDING
+        ).select_related("user"):
+            try:
+                services.process_deletion_request(data_request, by=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request, f"{data_request.user} : {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d personne anonymisée.", "%(count)d personnes anonymisées.", done)
+            % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who viewed personal data: read-only, for superusers and programme managers."""
+
+    list_display = ("accessed_at", "user", "object_type", "object_id", "url_name", "ip_address")
+    list_select_related = ("user",)
+    list_filter = ("object_type", "url_name")
+    search_fields = ("user__email", "object_id", "ip_address")
+    date_hierarchy = "accessed_at"
+    list_per_page = 100
+
+    def has_view_permission(self, request, obj=None):
+        return is_programme_manager(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

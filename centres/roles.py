@@ -55,6 +55,9 @@ ROLE_PERMISSIONS = {
         # Shown inside an application and a review (inlines): reading them is part of deciding.
         *_perms("appels", ("applicationline", "attachment", "score"), ("view",)),
         *_perms("centres", ("partner", "centre", "site", "membership")),
+        # RGPD: deletion requests processed in the admin; who viewed personal data.
+        *_perms("centres", ("datarequest",), ("view", "change")),
+        *_perms("centres", ("accesslog",), ("view",)),
         *_perms("centres", ("user",), ("view", "add", "change")),
         *_perms("equipements", EQUIPMENT_MODELS, ("view",)),
         # Generated documents: read, download, send again to the workers.

@@ -1,12 +1,15 @@
 """Use cases of the network directory: centre profile, sites, colleagues' invitations."""
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from solidaire.errors import DomainError
+from solidaire.states import transition
 
-from .models import Membership, Site, User
+from .models import DATA_REQUEST_LIFECYCLE, DataRequest, Membership, Site, User
 
 PROFILE_FIELDS = (
     "name", "siret", "fcsf_member_number", "address", "postal_code", "city", "department",
@@ -91,3 +94,98 @@ def update_preferences(user, **fields):
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(fields))
     return user
+
+
+# --- Privacy (RGPD) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_data_export(user):
+    """An export is served at once; the request is kept as evidence that it was answered."""
+    return DataRequest.objects.create(
+        user=user,
+        kind=DataRequest.Kind.EXPORT,
+        status=DataRequest.Status.DONE,
+        processed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def request_data_deletion(user, *, message=""):
+    """A person asks for their personal data to be erased; one pending request at a time."""
+    User.objects.select_for_update().get(pk=user.pk)  # two clicks at once: one request
+    pending = DataRequest.objects.filter(
+        user=user, kind=DataRequest.Kind.DELETION, status=DataRequest.Status.PENDING
+    ).first()
+    if pending is not None:
+        raise DomainError(
+            _("Votre demande d’effacement du %(date)s est déjà en cours de traitement.")
+            % {"date": formats.date_format(timezone.localtime(pending.requested_at))},
+            code="already_requested",
+        )
+    return DataRequest.objects.create(
+        user=user, kind=DataRequest.Kind.DELETION, message=message.strip()[:2000]
+    )
+
+
+def anonymous_email(user):
+    return f"anonyme-{user.pk}@anonyme.invalid"
+
+
+@transaction.atomic
+def anonymise_user(user, *, by):
+    """Replace a person's identity by a placeholder and close the account for good.
+
+    Name, phone and e-mail are replaced (the e-mail by a unique placeholder), the password
+    made unusable, the account deactivated, rights and memberships removed, login records
+    deleted. What the law requires to keep is left as it is: issued invoices and the
+    signer's name printed on signed agreements (snapshots, not links to the account).
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_superuser:
+        raise DomainError(
+            _("Un super-utilisateur ne s’anonymise pas : retirez-lui d’abord ce statut."),
+            code="superuser",
+        )
+    if by is not None and by.pk == user.pk:
+        raise DomainError(_("On ne traite pas sa propre demande d’effacement."), code="self")
+    old_email = user.email
+    user.email = anonymous_email(user)
+    user.first_name = ""
+    user.last_name = str(_("Personne anonymisée"))
+    user.phone = ""
+    user.organisation = None
+    user.review_emails = False
+    user.is_active = False
+    user.is_staff = False
+    user.set_unusable_password()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    Membership.objects.filter(user=user).delete()
+    if "axes" in settings.INSTALLED_APPS:
+        from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: PLC0415
+
+        for model in (AccessAttempt, AccessFailureLog, AccessLog):
+            model.objects.filter(username__iexact=old_email).delete()
+    DataRequest.objects.filter(user=user).update(message="")
+    return user
+
+
+@transaction.atomic
+def process_deletion_request(data_request, *, by):
+    """A programme manager grants a pending deletion request: the person is anonymised."""
+    data_request = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+    if data_request.kind != DataRequest.Kind.DELETION:
+        raise DomainError(_("Seule une demande d’effacement se traite ainsi."), code="kind")
+    transition(
+        data_request,
+        DataRequest.Status.DONE,
+        DATA_REQUEST_LIFECYCLE,
+        save=False,
+    )
+    anonymise_user(data_request.user, by=by)
+    data_request.processed_at = timezone.now()
+    data_request.processed_by = by
+    data_request.save(update_fields=["status", "processed_at", "processed_by"])
+    return data_request

@@ -40,6 +40,13 @@ urlpatterns = [
         name="invitation_accept",
     ),
     path("compte/preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("compte/mes-donnees/", views.MyDataView.as_view(), name="my_data"),
+    path("compte/mes-donnees/export/", views.MyDataExportView.as_view(), name="my_data_export"),
+    path(
+        "compte/mes-donnees/effacement/",
+        views.MyDataDeletionView.as_view(),
+        name="my_data_deletion",
+    ),
     path("mon-centre/", views.MyCentreView.as_view(), name="my_centre"),
     path("mon-centre/modifier/", views.CentreProfileEditView.as_view(), name="profile_edit"),
     path("mon-centre/sites/nouveau/", views.SiteEditView.as_view(), name="site_create"),

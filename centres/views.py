@@ -1,12 +1,17 @@
 """Accounts and the centre's own pages: profile, sites, colleagues."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from solidaire.errors import DomainError
@@ -14,7 +19,9 @@ from solidaire.errors import DomainError
 from . import services
 from .forms import CentreProfileForm, InvitationForm, PreferencesForm, SiteForm
 from .invitations import send_first_login_link
+from .models import DataRequest
 from .portal import CentreStaffMixin
+from .privacy import personal_data
 from .roles import is_reviewer
 
 
@@ -178,3 +185,51 @@ class PreferencesView(LoginRequiredMixin, TemplateView):
                 return redirect("centres:preferences")
         request.user.refresh_from_db()
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class MyDataView(LoginRequiredMixin, TemplateView):
+    """Anyone logged in: what the platform holds about them, its export, a deletion request."""
+
+    template_name = "centres/my_data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["data_requests"] = DataRequest.objects.filter(user=self.request.user)[:20]
+        context["retention_days"] = settings.PERSONAL_DATA_RETENTION_DAYS
+        return context
+
+
+class MyDataExportView(LoginRequiredMixin, View):
+    """The person's own data as a JSON download (no id in the URL: only one's own)."""
+
+    def get(self, request, *args, **kwargs):
+        data = personal_data(request.user)
+        services.record_data_export(request.user)
+        response = JsonResponse(
+            data, encoder=DjangoJSONEncoder, json_dumps_params={"ensure_ascii": False, "indent": 1}
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="mes-donnees-{stamp}.json"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class MyDataDeletionView(LoginRequiredMixin, View):
+    """Records a deletion request, handled by a programme manager in the admin."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            services.request_data_deletion(request.user, message=request.POST.get("message", ""))
+        except DomainError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Votre demande d’effacement est enregistrée. Un chargé de programme la "
+                    "traitera et vous en serez informé."
+                ),
+            )
+        return redirect("centres:my_data")

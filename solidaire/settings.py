@@ -198,6 +198,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A late-acked task is redelivered after this delay if its worker vanished.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# django-simple-history: history is an audit trail, read-only. Reverting a record from the
+# admin would bypass the services (a decision, a score, a status) — disabled.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # django-import-export: importing needs the model's "add" permission; uploaded files wait
 # for the confirmation in the cache (Redis when configured), so any web process can finish.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
@@ -260,14 +264,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (django-csp 4): our own files only, no inline script. The one
-# inline style allowed is the <style> inside the server-drawn SVG charts, with the request's
-# nonce. CSP_REPORT_ONLY=1 sends the same policy as report-only (to try a change first).
+# Content-Security-Policy (django-csp 4): our own files only, no inline script, no inline
+# style but the <style> inside the server-drawn SVG charts, marked with the request's nonce
+# (``with_csp_nonce`` filter). CSP_REPORT_ONLY=1 sends the policy as report-only instead.
 _csp = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF, NONCE],
+        # Style attributes written by third-party templates, allowed by exact hash only:
+        # django-import-export's export page ("padding: 0;", "font-weight: bold;"),
+        # django-simple-history's paginator ("border-top: 0"), pygal's tooltip ("opacity: 0").
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
+            "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
+            "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",
+            "'sha256-hcUjSVUy038f+0X6P07svdIrF4humQP+99vTrfpW7yw='",
+        ],
         "img-src": [SELF, "data:"],
         "font-src": [SELF, "data:"],
         "connect-src": [SELF],
