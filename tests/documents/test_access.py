@@ -292,3 +292,32 @@ def test_admin_documents_follow_the_permissions_on_their_objects(client, people)
     assert url not in listing
     client.force_login(people.user("manager"))
     assert client.get(url).status_code == 200
+
+
+def test_downloads_and_progress_page_run_a_few_queries(
+    client, people, delivered, django_assert_max_num_queries
+):
+    invoice = services.issue_invoice(delivered)
+    make_ready(invoice, DocumentKind.INVOICE)
+    agreement = appels_services.issue_agreement(delivered.application)
+    make_ready(agreement, DocumentKind.AGREEMENT)
+    client.force_login(people.referent)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("equipements:invoice_pdf", args=[invoice.pk])).status_code == 200
+    with django_assert_max_num_queries(10):
+        url = reverse("appels:agreement_pdf", args=[delivered.application.pk])
+        assert client.get(url).status_code == 200
+    from solidaire.documents import request_bulk_document
+
+    shipments = ShipmentFactory.create_batch(3)
+    bulk = request_bulk_document(
+        type(shipments[0]), [s.pk for s in shipments], DocumentKind.SHIPMENT_SHEETS_BULK
+    )
+    client.force_login(people.user("manager"))
+    with django_assert_max_num_queries(12):
+        url = reverse("admin:solidaire_document_progress", args=[bulk.pk])
+        assert client.get(url).status_code == 200
+    sheet = make_ready(shipments[0], DocumentKind.SHIPMENT_SHEET)
+    with django_assert_max_num_queries(10):
+        url = reverse("admin:solidaire_document_download", args=[sheet.pk])
+        assert client.get(url).status_code == 200
