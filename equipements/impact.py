@@ -471,6 +471,15 @@ def testimonials(calls, *, publishable_only=False, limit=None):
     return list(answers[:limit] if limit else answers)
 
 
+def public_testimonials(calls, count=3):
+    """Up to ``count`` publishable testimonials with different texts, newest first (one
+    query: a few more rows are read than shown, so that repeated texts can be skipped)."""
+    chosen = {}
+    for answer in testimonials(calls, publishable_only=True, limit=count * 4):
+        chosen.setdefault(answer.testimonial.strip(), answer)
+    return list(chosen.values())[:count]
+
+
 def deliveries_by_month(calls):
     """Devices delivered per month (computers and tablets), months without delivery included.
 

@@ -310,10 +310,11 @@ def dashboard(calls):
         *call_tables(call_list, per_call, total),
         pack_type_table(call_list, impact.equipment_by_pack_type(calls)),
         area_table("regions", "region", regions, total),
-        area_table("departments", "department", departments, total),
         survey_table(call_list, surveys, survey_total),
         survey_distribution_table(call_list, surveys),
         deliveries_table(series),
+        # Long (one line per department): last, after the tables read at a glance.
+        area_table("departments", "department", departments, total),
     ]
     return {
         "calls": call_list,

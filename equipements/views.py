@@ -27,7 +27,7 @@ from solidaire.errors import DomainError
 from . import charts, services
 from .documents import INVOICE_KINDS
 from .forms import ReceptionForm, TicketForm
-from .impact import equipment_by, figures_by_call, headline_figures, testimonials
+from .impact import equipment_by, figures_by_call, headline_figures, public_testimonials
 from .models import (
     AllocationLine,
     Invoice,
@@ -61,7 +61,7 @@ class HomeView(TemplateView):
             charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
             charts.regions_chart(equipment_by(published, "region")),
         ]
-        context["testimonials"] = testimonials(published, publishable_only=True, limit=3)
+        context["testimonials"] = public_testimonials(published)
         return context
 
 

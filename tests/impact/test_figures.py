@@ -269,3 +269,14 @@ def test_dashboard_tables_show_the_same_figures(dataset):
     assert regions["BRE"]["area"] == "Bretagne"
     assert regions["HDF"]["tablets"] == 6
     assert data["tables"]["regions"].rows[0]["code"] in {"BRE", "HDF"}
+
+
+def test_public_testimonials_skip_repeated_texts(build):
+    call = build.call()
+    for text in ("Super.", "Super.", "Merci !", "Très utile.", "Encore."):
+        application = build.application(call)
+        build.equip(application, desktops=1, items=False)
+        build.survey(application, testimonial=text, is_testimonial_publishable=True)
+    shown = [answer.testimonial for answer in impact.public_testimonials(calls_of(call))]
+    assert len(shown) == 3
+    assert len(set(shown)) == 3
