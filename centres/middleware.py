@@ -4,21 +4,11 @@ The pages are listed by URL name in ``settings.ACCESS_LOG_URL_NAMES``; a success
 of them by a logged-in person costs one INSERT into :class:`centres.models.AccessLog`.
 """
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_ipv46_address
+
+from solidaire.client_ip import client_ip_address
 
 from .models import AccessLog
-
-
-def _ip_address(request):
-    address = get_client_ip_address(request)
-    try:
-        validate_ipv46_address(address)
-    except ValidationError:
-        return None
-    return address
 
 
 class AccessLogMiddleware:
@@ -45,6 +35,6 @@ class AccessLogMiddleware:
                 object_id=str(match.kwargs.get(kwarg, ""))[:64],
                 url_name=match.view_name[:100],
                 path=request.path[:255],
-                ip_address=_ip_address(request),
+                ip_address=client_ip_address(request),
             )
         return response

@@ -123,13 +123,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# The client IP (django-ipware): REMOTE_ADDR when the app is reached directly; behind N
-# reverse proxies that each append to X-Forwarded-For, set AXES_IPWARE_PROXY_COUNT=N so the
-# address the first proxy saw is used (else every client would share the proxy's address).
+# The client IP: REMOTE_ADDR when the app is reached directly; behind N reverse proxies
+# that each append to X-Forwarded-For, set AXES_IPWARE_PROXY_COUNT=N so the address the
+# first proxy saw is used (else every client shares the proxy's address, and a lockout hits
+# everyone). Computed by solidaire.client_ip (see why there).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+AXES_CLIENT_IP_CALLABLE = "solidaire.client_ip.client_ip_address"
 LOGIN_URL = "centres:login"
 LOGIN_REDIRECT_URL = "appels:dashboard"
 LOGOUT_REDIRECT_URL = "equipements:home"
