@@ -17,12 +17,12 @@ from django.urls import path, reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from centres.roles import is_logistics, is_programme_manager, is_reviewer
 from solidaire.admin import DocumentActionsMixin
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
+from solidaire.history import AuditedAdmin
 
 from . import services
 from .models import (
@@ -179,7 +179,7 @@ class CallPartnerInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(SimpleHistoryAdmin):
+class CallAdmin(AuditedAdmin):
     list_display = (
         "title",
         "edition",
@@ -365,7 +365,7 @@ class CallAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CallOffer)
-class CallOfferAdmin(SimpleHistoryAdmin):
+class CallOfferAdmin(AuditedAdmin):
     """Offers at a glance, with the packs granted so far; edited within their call."""
 
     list_display = (
@@ -484,7 +484,7 @@ def review_total(review):
 
 
 @admin.register(ApplicationLine)
-class ApplicationLineAdmin(SimpleHistoryAdmin):
+class ApplicationLineAdmin(AuditedAdmin):
     """What each centre asked for and was granted; history of the committee's grants."""
 
     list_display = (
@@ -522,7 +522,11 @@ class ApplicationLineAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(SimpleHistoryAdmin):
+class ApplicationAdmin(AuditedAdmin):
+    def has_delete_permission(self, request, obj=None):
+        # A submitted application is never lost: centres withdraw, committees decide.
+        return False
+
     list_display = (
         "centre_name",
         "call",
@@ -794,13 +798,17 @@ def review_form_for(criteria):
 
 
 @admin.register(Review)
-class ReviewAdmin(ServiceFormMixin, SimpleHistoryAdmin):
+class ReviewAdmin(ServiceFormMixin, AuditedAdmin):
     """Reviewers score here: their own list (to do / done), one page per application.
 
     The evaluation page shows the project, its requested equipment and attachments, one
     score field per criterion with the weighted total updated as they type, their opinion
     and, unless the call is blind and their review is not submitted yet, the other reviews.
     """
+
+    def has_delete_permission(self, request, obj=None):
+        # Reviews are part of the audit trail: a reviewer steps aside by declaring a conflict.
+        return False
 
     list_display = (
         "application_centre",
@@ -1049,7 +1057,7 @@ class ReviewAdmin(ServiceFormMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Score)
-class ScoreAdmin(SimpleHistoryAdmin):
+class ScoreAdmin(AuditedAdmin):
     """Read-only: scores are written through the review page; their history is kept here."""
 
     list_display = ("review", "criterion", "value")
@@ -1082,7 +1090,7 @@ class ScoreAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Decision)
-class DecisionAdmin(ServiceFormMixin, SimpleHistoryAdmin):
+class DecisionAdmin(ServiceFormMixin, AuditedAdmin):
     """Decisions are recorded through ``services.decide``; locked once published."""
 
     list_display = (

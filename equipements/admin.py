@@ -16,13 +16,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
 from appels.models import Call
 from solidaire.admin import DocumentActionsMixin, bulk_document_action
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
+from solidaire.history import AuditedAdmin
 
 from . import services
 from .logistics import logistics_figures
@@ -116,12 +116,13 @@ class EndOfLifeForm(forms.Form):
     taken_back_on = forms.DateField(
         label=_("Repris le"),
         initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO format: a date input shows nothing of a localised value (29/11/2026).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
 @admin.register(Item)
-class ItemAdmin(ImportMixin, SimpleHistoryAdmin):
+class ItemAdmin(ImportMixin, AuditedAdmin):
     """Items in stock and their journey. A refurbisher's batch comes in by import (CSV/XLSX).
 
     The import previews every row and imports nothing if one is wrong (see
@@ -132,6 +133,11 @@ class ItemAdmin(ImportMixin, SimpleHistoryAdmin):
     import_form_class = BatchImportForm
     confirm_form_class = BatchConfirmImportForm
     rollback_on_validation_errors = True
+
+    def has_delete_permission(self, request, obj=None):
+        # An item is never deleted: it is scrapped or taken back for recycling, its story kept.
+        return False
+
     list_display = (
         "serial_number",
         "asset_tag",
@@ -319,6 +325,10 @@ class AllocationLineInline(ReadOnlyInline, admin.TabularInline):
 @admin.register(Allocation)
 class AllocationAdmin(admin.ModelAdmin):
     """Allocations are proposed, confirmed, picked and shipped by the services only."""
+
+    def has_delete_permission(self, request, obj=None):
+        # Allocations are cancelled through the services, never deleted.
+        return False
 
     list_display = (
         "application_centre",
@@ -601,7 +611,7 @@ class ShipmentAllocationInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(DocumentActionsMixin, SimpleHistoryAdmin):
+class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
     document_kinds = (DocumentKind.SHIPMENT_SHEET,)
     list_display = (
         "reference",
@@ -818,7 +828,7 @@ class InvoiceCounterAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportTicket)
-class SupportTicketAdmin(ServiceFormMixin, SimpleHistoryAdmin):
+class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
     """Tickets are opened, started and resolved through the services."""
 
     list_display = (
