@@ -631,3 +631,27 @@ def test_centre_staff_preferences_have_no_review_emails_field(client):
     assert "au plus 150 caractères" in response.content.decode()
     staff.refresh_from_db()
     assert staff.first_name != "x" * 200
+
+
+def test_the_history_is_shown_only_to_who_may_see_the_record_and_never_reverts(
+    client, call, reviewer
+):
+    mine = ReviewFactory(application=submitted(call), reviewer=reviewer)
+    someone_elses = ReviewFactory(
+        application=submitted(call), status=ReviewStatus.SUBMITTED, comment="Avis confidentiel"
+    )
+    as_user(client, reviewer)
+    record = someone_elses.history.latest()
+
+    assert client.get(reverse("admin:appels_review_history", args=[mine.pk])).status_code == 200
+    hidden = client.get(reverse("admin:appels_review_history", args=[someone_elses.pk]))
+    hidden_record = client.get(
+        reverse("admin:appels_review_simple_history", args=[someone_elses.pk, record.pk])
+    )
+    assert hidden.status_code == 404 and hidden_record.status_code == 404
+    revert = client.post(
+        reverse("admin:appels_review_simple_history", args=[mine.pk, mine.history.latest().pk]),
+        score_post(call, [1, 1]),
+    )
+    assert revert.status_code == 405
+    assert not Score.objects.exists()
