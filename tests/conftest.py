@@ -256,8 +256,9 @@ def celery_worker(request, django_db_setup, django_db_blocker, tmp_path_factory)
         "DJANGO_SETTINGS_MODULE": "solidaire.settings",
         "CONN_MAX_AGE": "0",
         "PYTHONUNBUFFERED": "1",
-        # Files the worker writes (generated documents) stay out of the project's private/.
-        "PRIVATE_MEDIA_ROOT": str(base / "private"),
+        # Files the worker writes (generated documents) go where the tests read them, out of
+        # the project's private/.
+        "PRIVATE_MEDIA_ROOT": str(request.getfixturevalue("_documents_storage").location),
     }
     command = [
         sys.executable,
