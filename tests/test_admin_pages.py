@@ -36,7 +36,7 @@ from appels.models import (
     Score,
     SurveyAnswer,
 )
-from centres.models import Centre, Membership, Partner, Site, User
+from centres.models import AccessLog, Centre, DataRequest, Membership, Partner, Site, User
 from centres.roles import LOGISTICS, REVIEWERS, ROLE_PERMISSIONS
 from equipements.models import (
     AllocatedItem,
@@ -273,6 +273,10 @@ def make_every_kind_of_row(superuser):
         subject="Écran noir",
         description="Ne démarre plus",
         opened_at=timezone.now(),
+    )
+    DataRequest.objects.create(user=reviewer, kind=DataRequest.Kind.DELETION)
+    AccessLog.objects.create(
+        user=superuser, object_type="centres.user", object_id=str(reviewer.pk), url_name="x"
     )
 
 
