@@ -25,7 +25,7 @@ from appels.models import (
     ReviewStatus,
 )
 from centres.roles import PROGRAMME_MANAGERS
-from tests.browser.conftest import AXE_PATH, BLOCKING_IMPACTS, _format_violations
+from tests.browser.conftest import BLOCKING_IMPACTS, _format_violations, inject_axe
 from tests.factories import (
     PASSWORD,
     ApplicationFactory,
@@ -169,7 +169,7 @@ def check_a11y_in(page, name, selector="#content-main"):
     project, the grid, the live total, the committee's tables and forms) is in the content.
     """
     page.wait_for_load_state("load")
-    page.add_script_tag(path=str(AXE_PATH))
+    inject_axe(page)
     violations = page.evaluate(
         """async (selector) => {
           const results = await axe.run(selector, {resultTypes: ["violations"]});
