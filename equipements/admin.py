@@ -140,13 +140,13 @@ class ItemAdmin(ImportMixin, AuditedAdmin):
 
     list_display = (
         "serial_number",
+        "status",
         "asset_tag",
         "device_model",
         "pack_type",
         "grade",
         "provenance",
         "provenance_partner",
-        "status",
         "received_on",
         "has_erasure",
         "journey_link",
@@ -334,12 +334,12 @@ class AllocationAdmin(admin.ModelAdmin):
         "application_centre",
         "call",
         "status",
+        "scan_link",
         "device_count",
         "shipment",
         "created_at",
         "confirmed_at",
         "delivered_at",
-        "scan_link",
     )
     list_select_related = ("application__centre", "application__call", "shipment")
     list_filter = ("status", "application__call", "application__centre__region")
@@ -618,6 +618,7 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
         "centre",
         "site",
         "status",
+        "pdf_link",
         "parcels",
         "weight_kg",
         "carrier",
@@ -625,7 +626,6 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
         "created_at",
         "shipped_at",
         "delivered_at",
-        "pdf_link",
     )
     list_select_related = ("site__centre",)
     list_filter = ("status", "carrier", "site__centre__region")

@@ -95,7 +95,8 @@ class ChoiceWidget(widgets.Widget):
         )
 
     def render(self, value, obj=None, **kwargs):
-        return value
+        # The preview and exports show the label a person reads (« reconditionné »).
+        return str(dict(self.choices.choices).get(value, value or ""))
 
 
 def _parse_date(value):
@@ -250,8 +251,29 @@ class ItemResource(resources.ModelResource):
                 item=instance, method=method, erased_on=erased_on, operator=operator
             )
 
+    # What the preview shows for each row (and what an export writes).
+
     def dehydrate_manufacturer(self, item):
-        return item.device_model.manufacturer if item.pk else ""
+        return item.device_model.manufacturer if item.device_model_id else ""
 
     def dehydrate_device_model(self, item):
-        return item.device_model.name if item.pk else ""
+        return item.device_model.name if item.device_model_id else ""
+
+    def _erasure_of(self, item):
+        pending = getattr(item, "_erasure", None)
+        if pending:
+            return pending
+        erasure = getattr(item, "erasure", None) if item.pk else None
+        return (erasure.method, erasure.erased_on, erasure.operator) if erasure else None
+
+    def dehydrate_erasure_method(self, item):
+        erasure = self._erasure_of(item)
+        return erasure[0] if erasure else ""
+
+    def dehydrate_erasure_date(self, item):
+        erasure = self._erasure_of(item)
+        return erasure[1].strftime("%d/%m/%Y") if erasure else ""
+
+    def dehydrate_erasure_operator(self, item):
+        erasure = self._erasure_of(item)
+        return erasure[2] if erasure else ""

@@ -160,6 +160,8 @@ def test_logistics_import_from_the_admin_with_a_preview_then_a_confirmation(clie
 
     assert preview.status_code == 200
     assert not Item.objects.exists()  # a preview writes nothing
+    shown = preview.content.decode()
+    assert "Blancco 3 passes" in shown and "reconditionné" in shown and "Dell" in shown
     confirm = preview.context["confirm_form"]
     assert confirm is not None
     done = client.post(
