@@ -60,11 +60,16 @@ def agreement_rendering(agreement, *, signed):
     )
 
 
-@register(DocumentKind.AGREEMENT, "appels.Agreement")
+@register(DocumentKind.AGREEMENT, "appels.Agreement", backfill=lambda agreements: agreements)
 def render_agreement(agreement):
     return agreement_rendering(agreement, signed=False)
 
 
-@register(DocumentKind.AGREEMENT_SIGNED, "appels.Agreement", immutable=True)
+@register(
+    DocumentKind.AGREEMENT_SIGNED,
+    "appels.Agreement",
+    immutable=True,
+    backfill=lambda agreements: agreements.filter(signed_at__isnull=False),
+)
 def render_signed_agreement(agreement):
     return agreement_rendering(agreement, signed=True)

@@ -69,12 +69,22 @@ def invoice_rendering(invoice):
     )
 
 
-@register(DocumentKind.INVOICE, "equipements.Invoice", immutable=True)
+@register(
+    DocumentKind.INVOICE,
+    "equipements.Invoice",
+    immutable=True,
+    backfill=lambda invoices: invoices.filter(kind=InvoiceKind.INVOICE),
+)
 def render_invoice(invoice):
     return invoice_rendering(invoice)
 
 
-@register(DocumentKind.CREDIT_NOTE, "equipements.Invoice", immutable=True)
+@register(
+    DocumentKind.CREDIT_NOTE,
+    "equipements.Invoice",
+    immutable=True,
+    backfill=lambda invoices: invoices.filter(kind=InvoiceKind.CREDIT_NOTE),
+)
 def render_credit_note(invoice):
     return invoice_rendering(invoice)
 

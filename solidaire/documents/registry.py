@@ -35,6 +35,9 @@ class Renderer:
     # A ready document of an immutable kind is never rendered again (an issued invoice).
     is_immutable: bool = False
     chunk_size: int = 25
+    # ``backfill(queryset)``: the objects that should have this document (for the
+    # ``request_documents`` command, e.g. after installing on existing data).
+    backfill: Callable | None = None
 
     @property
     def model(self):
@@ -44,7 +47,7 @@ class Renderer:
 _renderers: dict[str, Renderer] = {}
 
 
-def register(kind, model_label, *, bulk=False, immutable=False, chunk_size=25):
+def register(kind, model_label, *, bulk=False, immutable=False, chunk_size=25, backfill=None):
     """Decorator: ``@register(DocumentKind.INVOICE, "equipements.Invoice")``."""
 
     def decorator(function):
@@ -55,6 +58,7 @@ def register(kind, model_label, *, bulk=False, immutable=False, chunk_size=25):
             is_bulk=bulk,
             is_immutable=immutable,
             chunk_size=chunk_size,
+            backfill=backfill,
         )
         return function
 
@@ -70,3 +74,7 @@ def get_renderer(kind):
 
 def registered_kinds():
     return sorted(_renderers)
+
+
+def renderers():
+    return [_renderers[kind] for kind in sorted(_renderers)]
