@@ -118,7 +118,7 @@ class ItemResource(resources.ModelResource):
 
     serial_number = fields.Field(attribute="serial_number", column_name=COLUMNS["serial_number"])
     asset_tag = fields.Field(attribute="asset_tag", column_name=COLUMNS["asset_tag"])
-    manufacturer = fields.Field(column_name=COLUMNS["manufacturer"], readonly=True)
+    manufacturer = fields.Field(attribute="_manufacturer", column_name=COLUMNS["manufacturer"])
     device_model = fields.Field(
         attribute="device_model", column_name=COLUMNS["device_model"], widget=DeviceModelWidget()
     )
@@ -136,9 +136,13 @@ class ItemResource(resources.ModelResource):
         widget=ChoiceWidget(Provenance, gettext_lazy("Provenance")),
     )
     specifications = fields.Field(attribute="specifications", column_name=COLUMNS["specifications"])
-    erasure_method = fields.Field(column_name=COLUMNS["erasure_method"], readonly=True)
-    erasure_date = fields.Field(column_name=COLUMNS["erasure_date"], readonly=True)
-    erasure_operator = fields.Field(column_name=COLUMNS["erasure_operator"], readonly=True)
+    erasure_method = fields.Field(
+        attribute="_erasure_method", column_name=COLUMNS["erasure_method"]
+    )
+    erasure_date = fields.Field(attribute="_erasure_date", column_name=COLUMNS["erasure_date"])
+    erasure_operator = fields.Field(
+        attribute="_erasure_operator", column_name=COLUMNS["erasure_operator"]
+    )
 
     class Meta:
         model = Item
