@@ -211,6 +211,7 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 # Periodic jobs run by ``celery beat`` (one beat process per deployment).
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "appels.tasks.send_review_reminders", "schedule": 3600.0},
+    "pending-outcomes": {"task": "appels.tasks.send_pending_outcomes", "schedule": 600.0},
 }
 
 CACHES = {
@@ -273,9 +274,12 @@ _csp = {
         "style-src": [SELF, NONCE],
         # Style attributes written by third-party templates, allowed by exact hash only:
         # django-import-export's export page ("padding: 0;", "font-weight: bold;"),
-        # django-simple-history's paginator ("border-top: 0"), pygal's tooltip ("opacity: 0").
+        # django-simple-history's paginator ("border-top: 0"), pygal's tooltip ("opacity: 0"),
+        # the import preview's diff (diff-match-patch: "background:#e6ffe6;" / "#ffe6e6;").
         "style-src-attr": [
             "'unsafe-hashes'",
+            "'sha256-AFyijjilwBx8kC+SMDLzasw2VV9MWz1VYVQ8xIgdMlA='",
+            "'sha256-S0qL3AVCJ6EdYX2E0yOmH+5YvauOwNAxIl4pJ/0IUUg='",
             "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
             "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
             "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",
@@ -352,6 +356,8 @@ ACCESS_LOG_URL_NAMES = {
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 # Reviewers with work left get one reminder this many days before the review deadline.
 REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", default=3)
+# A published outcome still not e-mailed after this many seconds is sent again (beat).
+OUTCOMES_RETRY_AFTER = env.int("OUTCOMES_RETRY_AFTER", default=600)
 # Two reviewers' totals (out of 100) further apart than this flag a disagreement.
 REVIEW_DISAGREEMENT_POINTS = env.int("REVIEW_DISAGREEMENT_POINTS", default=25)
 
