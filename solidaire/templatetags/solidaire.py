@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -63,8 +63,9 @@ _STYLE_OPENING = re.compile(r"<style(?=[\s>])")
 def with_csp_nonce(html, request):
     """Our server-drawn SVG (pygal) carries its CSS in a ``<style>``: give it the request's
     Content-Security-Policy nonce so the policy need not allow inline styles."""
-    nonce = getattr(request, "csp_nonce", None)
-    if not nonce:
+    html = conditional_escape(html)  # a Chart is safe (``__html__``); anything else escaped
+    nonce = getattr(request, "csp_nonce", None)  # lazy: reading it puts it in the header
+    if nonce is None:
         return html
     attribute = f' nonce="{escape(str(nonce))}"'
-    return mark_safe(_STYLE_OPENING.sub(lambda m: m.group(0) + attribute, str(html)))  # noqa: S308
+    return mark_safe(_STYLE_OPENING.sub(lambda m: m.group(0) + attribute, html))  # noqa: S308
