@@ -17,7 +17,9 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -173,7 +175,6 @@ LINE_TO_APPLICATION = "allocation__application__"
 ALLOCATION_TO_APPLICATION = "application__"
 SURVEY_TO_APPLICATION = "application__"
 ITEM_TO_APPLICATION = "line__allocation__application__"
-TICKET_TO_APPLICATION = "item__allocations__line__allocation__application__"
 RATING_FIELDS = (
     "satisfaction",
     "equipment_quality",
@@ -187,11 +188,15 @@ def _group_path(prefix, by):
     return f"{prefix}{GROUPS[by]}" if by else None
 
 
+def _expression(path):
+    return F(path) if isinstance(path, str) else path
+
+
 def _grouped(queryset, path, aggregates):
     """``{group: {name: value}}`` in one query (``{None: …}`` when ``path`` is None)."""
     if path is None:
         return {None: queryset.aggregate(**aggregates)}
-    rows = queryset.order_by().values(group=F(path)).annotate(**aggregates)
+    rows = queryset.order_by().values(group=_expression(path)).annotate(**aggregates)
     return {row.pop("group"): row for row in rows}
 
 
@@ -209,14 +214,15 @@ def _medians(queryset, path, duration):
     Window functions number the rows of each group in duration order; the database keeps
     only the middle one (odd count) or two (even count), whose mean is the median.
     """
-    partition = [F(path)] if path else None
     ranked = (
         queryset.order_by()
+        .annotate(median_group=_expression(path) if path is not None else Value(0))
         .annotate(
-            median_group=F(path) if path else Value(0),
             median_value=duration,
-            median_rank=Window(RowNumber(), partition_by=partition, order_by=duration.asc()),
-            median_count=Window(Count("pk"), partition_by=partition),
+            median_rank=Window(
+                RowNumber(), partition_by=[F("median_group")], order_by=duration.asc()
+            ),
+            median_count=Window(Count("pk"), partition_by=[F("median_group")]),
         )
         .filter(
             median_rank__gte=(F("median_count") + 1) / 2,
@@ -261,13 +267,33 @@ def _answered_surveys(calls):
     )
 
 
+def _delivered_items(calls):
+    """Items delivered to an equipped application of ``calls`` (their current allocation)."""
+    return AllocatedItem.objects.filter(
+        released_at__isnull=True,
+        line__allocation__status=AllocationStatus.DELIVERED,
+        line__allocation__application__status=ApplicationStatus.SELECTED,
+        line__allocation__application__call__in=calls,
+    )
+
+
 def _tickets(calls):
-    """After-sales tickets on items delivered to an equipped application of ``calls``."""
-    return SupportTicket.objects.filter(
-        item__allocations__released_at__isnull=True,
-        item__allocations__line__allocation__status=AllocationStatus.DELIVERED,
-        item__allocations__line__allocation__application__status=ApplicationStatus.SELECTED,
-        item__allocations__line__allocation__application__call__in=calls,
+    """After-sales tickets on items delivered to an equipped application of ``calls``.
+
+    A semi-join on the (few) tickets rather than a chain of joins from them: its plan stays
+    cheap whatever the table statistics say.
+    """
+    return SupportTicket.objects.filter(item__in=_delivered_items(calls).values("item"))
+
+
+def _ticket_group(calls, by):
+    """The group of a ticket (call, region, department): read from its item's allocation."""
+    if by is None:
+        return None
+    return Subquery(
+        _delivered_items(calls)
+        .filter(item=OuterRef("item"))
+        .values(_group_path(ITEM_TO_APPLICATION, by))[:1]
     )
 
 
@@ -302,12 +328,7 @@ def _reuse_aggregates():
 
 
 def _reused_items(calls):
-    return AllocatedItem.objects.filter(
-        released_at__isnull=True,
-        line__allocation__status=AllocationStatus.DELIVERED,
-        line__allocation__application__status=ApplicationStatus.SELECTED,
-        line__allocation__application__call__in=calls,
-    ).exclude(item__grade=Grade.NEW)
+    return _delivered_items(calls).exclude(item__grade=Grade.NEW)
 
 
 def _empty_figures():
@@ -353,7 +374,7 @@ def breakdown(calls, by=None):
         _grouped(_reused_items(calls), _group_path(ITEM_TO_APPLICATION, by), _reuse_aggregates()),
         _grouped(
             _tickets(calls),
-            _group_path(TICKET_TO_APPLICATION, by),
+            _ticket_group(calls, by),
             {
                 "tickets": Count("pk", distinct=True),
                 "tickets_resolved": Count("pk", filter=Q(resolved_at__isnull=False), distinct=True),
@@ -369,7 +390,7 @@ def breakdown(calls, by=None):
     )
     resolution = _medians(
         _tickets(calls).filter(resolved_at__isnull=False),
-        _group_path(TICKET_TO_APPLICATION, by),
+        _ticket_group(calls, by),
         ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField()),
     )
     groups = set().union(*families) | set(delivery) | set(resolution)
