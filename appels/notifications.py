@@ -141,3 +141,14 @@ def send_review_reminders(now=None):
     sent = send_mass_mail(messages) if messages else 0
     Review.objects.filter(pk__in=[r.pk for r in reviews]).update(reminded_at=now)
     return sent
+
+
+def pending_outcomes(now=None, *, older_than=None):
+    """Published decisions whose centre was not told yet (a lost job), oldest first."""
+    now = now or timezone.now()
+    older_than = older_than if older_than is not None else settings.OUTCOMES_RETRY_AFTER
+    return Decision.objects.filter(
+        published_at__isnull=False,
+        notified_at__isnull=True,
+        published_at__lte=now - timezone.timedelta(seconds=older_than),
+    ).order_by("published_at", "pk")

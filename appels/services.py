@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from centres.roles import REVIEWERS, is_reviewer
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
+from solidaire.queue import enqueue_on_commit, send_task
 from solidaire.states import transition
 
 from .models import (
@@ -98,7 +99,7 @@ def _notify_outcomes(decision_ids):
 
     def enqueue():
         for decision_id in decision_ids:
-            tasks.send_decision_outcome.delay(decision_id)
+            send_task(tasks.send_decision_outcome, decision_id)
 
     transaction.on_commit(enqueue)
 
@@ -363,7 +364,20 @@ def add_attachment(application, *, upload, description="", by, now=None):
         uploaded_by=by,
     )
     # The stored name never comes from the user.
-    attachment.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
+    name = attachment.file.field.generate_filename(attachment, f"{uuid.uuid4().hex}{extension}")
+    storage = attachment.file.storage
+    try:
+        attachment.file.name = storage.save(name, upload, max_length=255)
+    except OSError as error:  # disk full, permissions, a storage outage
+        if storage.exists(name):  # never keep (nor serve) a half-written file
+            storage.delete(name)
+        raise DomainError(
+            _(
+                "Le fichier n’a pas pu être enregistré (espace de stockage indisponible). "
+                "Votre candidature est intacte : réessayez plus tard."
+            ),
+            code="storage",
+        ) from error
     attachment.save()
     return attachment
 
@@ -391,7 +405,7 @@ def submit_application(application, *, by, now=None):
 
     from . import tasks  # noqa: PLC0415 - tasks import services
 
-    transaction.on_commit(lambda: tasks.send_submission_receipt.delay(application.pk))
+    enqueue_on_commit(tasks.send_submission_receipt, application.pk)
     return application
 
 
@@ -465,7 +479,7 @@ def _notify_assignment(review_ids):
     from . import tasks  # noqa: PLC0415 - tasks import services
 
     if review_ids:
-        transaction.on_commit(lambda: tasks.send_review_assignments.delay(review_ids))
+        enqueue_on_commit(tasks.send_review_assignments, review_ids)
 
 
 def eligible_reviewers():

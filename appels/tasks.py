@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from solidaire.queue import send_task
+
 from . import notifications
 
 
@@ -24,3 +26,15 @@ def send_review_assignments(review_ids):
 def send_review_reminders():
     """Periodic (Celery beat): remind reviewers before the review deadline."""
     notifications.send_review_reminders()
+
+
+@shared_task(acks_late=True)
+def send_pending_outcomes():
+    """Periodic (Celery beat): tell centres the outcomes a lost job did not send.
+
+    Sending twice is harmless: ``send_decision_outcome`` locks the decision and sends once.
+    """
+    sent = 0
+    for decision_id in notifications.pending_outcomes().values_list("pk", flat=True)[:500]:
+        sent += send_task(send_decision_outcome, decision_id)
+    return sent

@@ -1,10 +1,11 @@
 """First-login links sent to invited centre staff (by a referent or a programme manager)."""
 
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from solidaire.queue import enqueue_on_commit
 
 from . import tasks
 
@@ -22,4 +23,4 @@ def send_first_login_link(request, user, centre, *, token=None):
     link = first_login_link(request, user, token)
     inviter = request.user.get_full_name() or request.user.email
     user_id, centre_id = user.pk, centre.pk
-    transaction.on_commit(lambda: tasks.send_invitation.delay(user_id, centre_id, link, inviter))
+    enqueue_on_commit(tasks.send_invitation, user_id, centre_id, link, inviter)

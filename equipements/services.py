@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from appels.models import ApplicationStatus
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
+from solidaire.queue import enqueue_on_commit
 from solidaire.states import transition
 
 from . import tasks
@@ -382,8 +383,7 @@ def ship_shipment(shipment, *, carrier=None, tracking_number=None, now=None):
     for allocation in shipment.allocations.select_for_update():
         transition(allocation, AllocationStatus.SHIPPED, ALLOCATION_LIFECYCLE)
     _move_items(items, ItemStatus.SHIPPED)
-    shipment_id = shipment.pk
-    transaction.on_commit(lambda: tasks.send_shipment_notice.delay(shipment_id))
+    enqueue_on_commit(tasks.send_shipment_notice, shipment.pk)
     # The sheet now shows the shipping date, carrier and tracking number.
     request_document(shipment, DocumentKind.SHIPMENT_SHEET, force=True)
     return shipment
