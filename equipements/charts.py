@@ -207,6 +207,7 @@ def deliveries_chart(series, slug="graphique-livraisons", width=720, height=340)
         print_values=False,
         max_scale=6,
         x_label_rotation=-40,
+        margin_left=56,  # room for the first month's slanted label
         show_minor_x_labels=False,
         x_labels_major_every=3 if len(series) > 12 else 1,
     )
