@@ -8,6 +8,10 @@ out as the operation reported them:
   Fondation Free), for projects with a social or environmental aim;
 - 95% of the survey answers satisfied or very satisfied.
 
+It also holds what the review, committee and logistics features need to be tried (a call in
+review with reviews in every state, a decided pilot call with a confirmed allocation and a
+batch in stock to pick it from), none of it delivered so that the figures above stay exact.
+
 Everything is deterministic (a seeded random generator) and written in one transaction;
 the data is only created when absent, so running the command twice changes nothing.
 """
@@ -42,8 +46,10 @@ from appels.models import (
     Score,
     SurveyAnswer,
 )
+from appels.services import reviewer_conflict, save_review
 from centres.geography import DEPARTMENTS, Region
 from centres.models import Centre, Membership, Partner, Site, User
+from centres.roles import REVIEWERS
 from centres.validators import luhn_is_valid
 
 from .models import (
@@ -66,6 +72,7 @@ from .models import (
     Shipment,
     ShipmentStatus,
 )
+from .services import confirm_allocation, propose_allocation
 
 SEED = 2011
 MARKER_SLUG = "mcsnd-2011"
@@ -174,6 +181,8 @@ DEMO_ACCOUNTS = [
     ("staff-centre-a", "camille.martin@cs-trois-cites.example.org", "Camille", "Martin"),
     ("staff-centre-b", "karim.benali@mq-vieux-moulin.example.org", "Karim", "Benali"),
     ("reviewer", "evaluatrice@fcsf.example.org", "Hélène", "Girard"),
+    # A reviewer of the Hauts-de-France federation: never drafted for its own centres.
+    ("reviewer-hdf", "evaluateur@fcs-hauts-de-france.example.org", "Mamadou", "Traoré"),
     ("programme-manager", "programme@solidatech.example.org", "Olivier", "Mercier"),
     ("logistics", "logistique@ateliers-du-bocage.example.org", "Yacine", "Diallo"),
     ("admin", "admin@solidaire.example.org", "Claire", "Rousseau"),
@@ -217,6 +226,12 @@ EDITIONS = [
 MEDIATION_SPACES = 97
 SURVEY_DISSATISFIED = 14  # of 280 answers: 95 % satisfied
 CENTRE_COUNT = 310
+
+# Later additions, each created on its own when absent (see DemoExtras).
+REVIEW_SLUG = "portables-accompagnement-scolaire"
+PILOT_SLUG = "pilote-postes-espaces-de-vie-sociale"
+PILOT_BATCH = "LOT-BOCAGE-PILOTE"
+LAPTOP_PACK = "Pack ordinateur portable reconditionné"
 
 
 def make_siret(rng, used):
@@ -267,17 +282,29 @@ class DemoBuilder:
 
     @transaction.atomic
     def build(self):
-        if self.is_seeded():
-            return False
-        self.partners()
-        self.catalogue()
-        self.centres()
-        self.accounts()
-        for edition in EDITIONS:
-            self.past_edition(edition)
-        self.survey_answers()
-        self.open_edition()
-        return True
+        """Create what is missing: the history and the open call, then each later addition
+        (a call in review, the logistics pilot) on its own, so that an existing demo database
+        gets them on the next ``seed_demo``. Returns whether anything was created."""
+        created = False
+        if not self.is_seeded():
+            self.partners()
+            self.catalogue()
+            self.centres()
+            self.accounts()
+            for edition in EDITIONS:
+                self.past_edition(edition)
+            self.survey_answers()
+            self.open_edition()
+            created = True
+        extras = DemoExtras(self.now)
+        created |= extras.demo_reviewers()
+        if not Call.objects.filter(slug=REVIEW_SLUG).exists():
+            extras.review_call()
+            created = True
+        if not Call.objects.filter(slug=PILOT_SLUG).exists():
+            extras.logistics_pilot()
+            created = True
+        return created
 
     # -- directory -----------------------------------------------------------------------
 
@@ -444,6 +471,7 @@ class DemoBuilder:
             user.set_password(password)
             self.users[role] = user
         self.users["reviewer"].organisation = self.fcsf
+        self.users["reviewer-hdf"].organisation = self.federations[Region.HAUTS_DE_FRANCE]
         self.users["programme-manager"].organisation = self.solidatech
         self.users["logistics"].organisation = self.bocage
         self.reviewers = [self.users["reviewer"]]
@@ -461,6 +489,7 @@ class DemoBuilder:
         groups = {g.name: g for g in Group.objects.all()}
         for role, group_name in (
             ("reviewer", "Évaluateurs"),
+            ("reviewer-hdf", "Évaluateurs"),
             ("programme-manager", "Chargés de programme"),
             ("logistics", "Logistique"),
         ):
@@ -1039,6 +1068,526 @@ class DemoBuilder:
             )
             for application in applications
         )
+
+
+# -- later additions -----------------------------------------------------------------------
+
+# A call in review: twelve projects for a few refurbished laptops, more than the stock.
+# (title, summary, audience, activities, partners, expected beneficiaries, packs requested)
+REVIEW_PROJECTS = [
+    ("Des portables pour l’aide aux devoirs du soir",
+     "Le CLAS accueille 45 collégiens quatre soirs par semaine ; les devoirs passent par l’ENT "
+     "et Pronote, que beaucoup ne consultent que sur le téléphone de leurs parents.",
+     "Collégiens de la 6e à la 3e suivis par l’accompagnement à la scolarité, et leurs parents.",
+     "Aide aux devoirs sur l’ENT, ateliers « Pronote en famille » un samedi par mois, prêt de "
+     "portables pour préparer les exposés.",
+     "Collège du secteur, service jeunesse de la ville, médiathèque.", 60, 3),
+    ("Atelier numérique mobile en pied d’immeuble",
+     "Une animatrice se déplace en pied d’immeuble et dans les écoles avec une valise de "
+     "portables, pour aller vers les familles qui ne viennent pas au centre.",
+     "Familles des quartiers prioritaires, parents allophones, seniors isolés.",
+     "Permanences hebdomadaires en pied d’immeuble, ateliers dans deux écoles élémentaires, "
+     "aide aux démarches CAF et ANTS.",
+     "Bailleur social, deux écoles élémentaires, CAF.", 150, 3),
+    ("Parents et enfants apprennent ensemble",
+     "Des ateliers parents-enfants le mercredi pour comprendre les outils de l’école, le "
+     "contrôle parental et la place des écrans à la maison.",
+     "Parents d’élèves des écoles élémentaires, en particulier les familles monoparentales.",
+     "Ateliers parents-enfants, soirée-débat sur les écrans chaque trimestre, initiation au "
+     "traitement de texte.",
+     "Réseau d’éducation prioritaire, PMI, association de parents d’élèves.", 80, 2),
+    ("Coup de pouce numérique pour l’orientation des lycéens",
+     "Les lycéens du quartier préparent Parcoursup et leurs recherches de stage avec un "
+     "animateur et des étudiants bénévoles.",
+     "Lycéens de la seconde à la terminale, jeunes décrocheurs suivis par la mission locale.",
+     "Permanences Parcoursup de janvier à mars, ateliers CV et lettre de motivation, tutorat "
+     "par des étudiants bénévoles.",
+     "Mission locale, lycée professionnel, AFEV.", 45, 2),
+    ("Club vidéo et programmation des 9–14 ans",
+     "Un club du mercredi où les enfants de l’accueil de loisirs réalisent des courts métrages "
+     "et apprennent les bases de la programmation avec Scratch.",
+     "Enfants de 9 à 14 ans de l’accueil de loisirs.",
+     "Club le mercredi après-midi, stage pendant les vacances, projection publique en fin "
+     "d’année.",
+     "Cinéma municipal, association de culture scientifique.", 35, 2),
+    ("Français et démarches en ligne pour les adultes allophones",
+     "Les ateliers sociolinguistiques s’appuient sur des exercices en ligne et préparent aux "
+     "démarches dématérialisées (titre de séjour, France Travail).",
+     "Adultes allophones inscrits aux ateliers sociolinguistiques.",
+     "Exercices en ligne pendant les cours, création d’une adresse e-mail et d’un espace "
+     "personnel, permanences d’aide aux démarches.",
+     "CCAS, France Travail, association d’alphabétisation.", 70, 3),
+    ("Seniors connectés dans les communes rurales",
+     "Des ateliers itinérants dans trois mairies du canton pour que les aînés gardent le lien "
+     "avec leurs proches et fassent leurs démarches de retraite et de santé en ligne.",
+     "Personnes de plus de 65 ans vivant dans les communes rurales du canton.",
+     "Ateliers itinérants, visio avec les petits-enfants, accompagnement sur Ameli et l’espace "
+     "retraite.",
+     "Communauté de communes, CARSAT, club des aînés.", 50, 3),
+    ("Le numérique pour l’insertion des femmes",
+     "Un parcours de douze semaines pour des femmes éloignées de l’emploi : bureautique, "
+     "recherche d’emploi, candidatures en ligne.",
+     "Femmes éloignées de l’emploi, allocataires du RSA, mères isolées.",
+     "Parcours bureautique, ateliers CV, entretiens simulés en visio ; garde des enfants "
+     "assurée pendant les séances.",
+     "Département (service insertion), France Travail, entreprise d’insertion.", 24, 2),
+    ("Un journal de quartier écrit par les habitants",
+     "Un comité de rédaction d’habitants publie chaque trimestre un journal papier et en ligne : "
+     "écriture, photo, mise en page.",
+     "Habitants de tous âges, jeunes du club ados, bénévoles du centre.",
+     "Comité de rédaction hebdomadaire, ateliers photo et mise en page, publication en ligne.",
+     "Radio associative, conseil citoyen, bibliothèque de quartier.", 40, 1),
+    ("Aide aux démarches en ligne au plus près des habitants",
+     "Le centre, labellisé France services, n’a que deux postes en accès libre : les "
+     "permanences d’aide aux démarches sont saturées.",
+     "Habitants éloignés du numérique, personnes âgées, demandeurs d’asile.",
+     "Permanences quotidiennes, ateliers « autonomie numérique » en petits groupes, prêt d’un "
+     "portable pendant les formations.",
+     "France services, CCAS, écrivain public bénévole.", 200, 3),
+    ("Repair café et logiciels libres",
+     "Les habitants apprennent à entretenir et réparer leur matériel ; les portables servent "
+     "aux ateliers de logiciels libres et de sécurité en ligne.",
+     "Habitants du quartier, jeunes en service civique, bénévoles bricoleurs.",
+     "Repair café mensuel, ateliers logiciels libres et sécurité en ligne, sensibilisation au "
+     "réemploi.",
+     "Ressourcerie, association de logiciels libres, collectif zéro déchet.", 90, 1),
+    ("Parentalité numérique à la halte-garderie",
+     "Les parents suivent des ateliers courts pendant l’accueil de leurs enfants : démarches "
+     "CAF, ENT de la maternelle, écrans et tout-petits.",
+     "Parents de jeunes enfants fréquentant la halte-garderie.",
+     "Ateliers de 45 minutes pendant l’accueil, permanence CAF mensuelle, café des parents.",
+     "CAF, PMI, relais petite enfance.", 55, 2),
+]  # fmt: skip
+REVIEW_CRITERIA = [
+    ("Qualité du projet d’accompagnement", Decimal("3"), 5),
+    ("Publics visés et besoins du territoire", Decimal("2"), 5),
+    ("Capacité à animer et à entretenir le matériel", Decimal("1"), 5),
+]
+# Scores on the three criteria (weighted totals 96.67, 76.67, 60, 36.67 and 26.67 out of 100).
+PROFILES = {
+    "strong": ((5, 5, 4), Recommendation.SELECT),
+    "good": ((4, 4, 3), Recommendation.SELECT),
+    "medium": ((3, 3, 3), Recommendation.WAITLIST),
+    "weak": ((2, 2, 1), Recommendation.REJECT),
+    "poor": ((1, 2, 1), Recommendation.REJECT),
+}
+# Two reviews per project, in REVIEW_PROJECTS order: (who, status, profile, comment). "pool" is
+# one of the five reviewers without a login, in turn. Projects 2 and 3 split their reviewers
+# (more than REVIEW_DISAGREEMENT_POINTS apart). The first project is centre A's, in
+# Hauts-de-France: the Hauts-de-France reviewer may not review it (conflict rule).
+DONE, DRAFT, TODO = ReviewStatus.SUBMITTED, ReviewStatus.DRAFT, ReviewStatus.ASSIGNED
+REVIEW_PLAN = [
+    (("reviewer", DONE, "strong", "Projet très concret, public bien identifié, lien solide avec "
+      "le collège."),
+     ("pool", DONE, "good", "Bon projet ; préciser qui assure l’entretien des portables.")),
+    (("reviewer", DONE, "good", "Démarche d’« aller vers » convaincante, budget réaliste."),
+     ("reviewer-hdf", DONE, "medium", "Intéressant, mais le transport du matériel n’est pas "
+      "prévu.")),
+    (("reviewer", DONE, "strong", "Excellent projet de parentalité, déjà testé avec succès."),
+     ("pool", DONE, "weak", "Peu d’éléments sur le nombre de familles réellement touchées.")),
+    (("reviewer", DONE, "weak", "Projet encore flou : qui anime les permanences ?"),
+     ("reviewer-hdf", DONE, "strong", "Besoin criant au moment de Parcoursup ; partenariat "
+      "solide avec la mission locale.")),
+    (("reviewer", DONE, "medium", "Projet sympathique ; l’usage des portables hors du club "
+      "reste à préciser."),
+     ("reviewer-hdf", DRAFT, "medium", "")),
+    (("reviewer", DONE, "poor", "Les cours existent déjà ; le lien avec le matériel "
+      "demandé est ténu."),
+     ("pool", DONE, "weak", "Pertinent, mais la demande dépasse les besoins décrits.")),
+    (("reviewer", DRAFT, "good", ""),
+     ("pool", DONE, "good", "Bon maillage rural, partenaires engagés.")),
+    (("reviewer", DRAFT, "medium", ""),
+     ("reviewer-hdf", TODO, None, "")),
+    (("reviewer", TODO, None, ""),
+     ("pool", DONE, "medium", "Projet modeste et réaliste ; un portable suffit.")),
+    (("reviewer-hdf", DONE, "good", "Besoin important, permanences déjà saturées."),
+     ("pool", DONE, "strong", "Projet exemplaire, fréquentation chiffrée et partenaires "
+      "engagés.")),
+    (("reviewer-hdf", TODO, None, ""),
+     ("pool", DRAFT, "good", "")),
+    (("reviewer", TODO, None, ""),
+     ("reviewer-hdf", TODO, None, "")),
+]  # fmt: skip
+
+
+class DemoExtras:
+    """What the demo gained after the history: a call in review with reviews in every state,
+    and a decided pilot call whose one allocation is confirmed and ready to pick.
+
+    Each part is created when absent, also in a database seeded before it existed. Nothing
+    here is delivered, so the historical figures stay exactly as they are.
+    """
+
+    def __init__(self, now):
+        self.now = now
+        self.today = timezone.localdate(now)
+        self.rng = random.Random(SEED + 1)
+
+    # -- context, read back from the database --------------------------------------------
+
+    def partner(self, **lookup):
+        return Partner.objects.get(**lookup)
+
+    def hdf_federation(self):
+        return Partner.objects.get(
+            kind=Partner.Kind.FEDERATION,
+            region=Region.HAUTS_DE_FRANCE,
+            parent__isnull=False,
+        )
+
+    def account(self, role):
+        email = next(e for r, e, _first, _last in DEMO_ACCOUNTS if r == role)
+        return User.objects.get(email=email)
+
+    def centre_of(self, role):
+        return Membership.objects.select_related("centre").get(user=self.account(role)).centre
+
+    def member_centres(self, exclude=()):
+        """Member centres outside Hauts-de-France (no conflict for its reviewer)."""
+        return list(
+            Centre.objects.filter(membership_valid_until__gte=self.today)
+            .exclude(region=Region.HAUTS_DE_FRANCE)
+            .exclude(pk__in=[c.pk for c in exclude])
+            .order_by("pk")
+        )
+
+    def main_site(self, centre):
+        return Site.objects.filter(centre=centre).order_by("pk").first()
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def demo_reviewers(self):
+        """Both demo reviewers exist and hold the reviewer role; returns whether one was made."""
+        created = False
+        _role, email, first, last = next(a for a in DEMO_ACCOUNTS if a[0] == "reviewer-hdf")
+        if not User.objects.filter(email=email).exists():
+            user = User(
+                email=email,
+                first_name=first,
+                last_name=last,
+                is_staff=True,
+                organisation=self.hdf_federation(),
+            )
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save()
+            created = True
+        group, _created = Group.objects.get_or_create(name=REVIEWERS)
+        missing = User.objects.filter(email__in=[self.account("reviewer").email, email]).exclude(
+            groups=group
+        )
+        if missing.exists():
+            group.user_set.add(*missing)
+            created = True
+        return created
+
+    def call_partners(self, call):
+        CallPartner.objects.bulk_create(
+            [
+                CallPartner(call=call, partner=self.fcsf, role=CallPartner.Role.ORGANISER),
+                CallPartner(call=call, partner=self.solidatech, role=CallPartner.Role.OPERATOR),
+                CallPartner(call=call, partner=self.bocage, role=CallPartner.Role.REFURBISHER),
+            ]
+        )
+
+    def load_partners(self):
+        self.fcsf = self.partner(kind=Partner.Kind.FEDERATION, parent__isnull=True)
+        self.solidatech = self.partner(name="Solidatech")
+        self.bocage = self.partner(name="Ateliers du Bocage")
+
+    def review_call(self):
+        """Closed four days ago, in review for ten more days: reviews done, drafted, to do."""
+        rng, today = self.rng, self.today
+        self.load_partners()
+        laptops, _created = PackType.objects.get_or_create(
+            name=LAPTOP_PACK,
+            defaults={
+                "kind": PackType.Kind.LAPTOP,
+                "units_per_pack": 1,
+                "composition": "Ordinateur portable 14 pouces reconditionné, chargeur, "
+                "sacoche, système et logiciels libres installés",
+                "market_value": Decimal("600.00"),
+            },
+        )
+        call = Call.objects.create(
+            title="Des ordinateurs portables pour l’accompagnement à la scolarité",
+            slug=REVIEW_SLUG,
+            edition=f"{today.year} – portables",
+            status=CallStatus.REVIEW,
+            summary="Des portables reconditionnés pour les projets d’accompagnement à la "
+            "scolarité et de parentalité numérique des centres adhérents.",
+            description="Un petit stock de portables reconditionnés par les Ateliers du "
+            "Bocage, pour des projets où le matériel se déplace : aide aux devoirs, "
+            "ateliers itinérants, permanences hors les murs.",
+            opens_at=at(today - timedelta(days=62), 9),
+            closes_at=at(today - timedelta(days=4), 12),
+            review_ends_at=at(today + timedelta(days=10), 18),
+            reviewers_per_application=2,
+            conflict_rule=Call.ConflictRule.SAME_ORGANISATION,
+            requires_aim=False,
+        )
+        self.call_partners(call)
+        criteria = Criterion.objects.bulk_create(
+            Criterion(call=call, name=name, weight=weight, max_score=top, position=index)
+            for index, (name, weight, top) in enumerate(REVIEW_CRITERIA, start=1)
+        )
+        offer = CallOffer.objects.create(
+            call=call,
+            pack_type=laptops,
+            quantity_available=12,
+            solidarity_price=Decimal("120.00"),
+            per_centre_cap=3,
+        )
+        centre_a = self.centre_of("staff-centre-a")
+        centre_b = self.centre_of("staff-centre-b")
+        others = rng.sample(self.member_centres(exclude=[centre_a, centre_b]), 11)
+        applications = []
+        for index, (centre, project) in enumerate(
+            zip([centre_a, *others], REVIEW_PROJECTS, strict=True)
+        ):
+            title, summary, audience, activities, partners, beneficiaries, _packs = project
+            applications.append(
+                Application(
+                    call=call,
+                    centre=centre,
+                    site=self.main_site(centre),
+                    status=ApplicationStatus.SUBMITTED,
+                    title=title,
+                    summary=summary,
+                    audience=audience,
+                    expected_beneficiaries=beneficiaries,
+                    activities=activities,
+                    opens_mediation_space=index % 3 == 0,
+                    partners_description=partners,
+                    created_by=self.account("staff-centre-a") if index == 0 else None,
+                    submitted_at=call.closes_at
+                    - timedelta(days=rng.randint(1, 40), hours=rng.randint(0, 9)),
+                )
+            )
+        Application.objects.bulk_create(applications)
+        ApplicationLine.objects.bulk_create(
+            ApplicationLine(application=application, offer=offer, requested_quantity=project[-1])
+            for application, project in zip(applications, REVIEW_PROJECTS, strict=True)
+        )
+        self.reviews(call, applications, criteria)
+
+    def reviews(self, call, applications, criteria):
+        """Assign as planned (checking the conflict rule), then score with the service."""
+        people = {role: self.account(role) for role in ("reviewer", "reviewer-hdf")}
+        pool = list(
+            User.objects.filter(is_active=True, groups__name=REVIEWERS)
+            .exclude(pk__in=[u.pk for u in people.values()])
+            .distinct()
+            .order_by("pk")
+        )
+        turn = 0
+        planned = []
+        for application, plan in zip(applications, REVIEW_PLAN, strict=True):
+            for who, status, profile, comment in plan:
+                if who == "pool":
+                    reviewer, turn = pool[turn % len(pool)], turn + 1
+                else:
+                    reviewer = people[who]
+                conflict = reviewer_conflict(call, application, reviewer)
+                if conflict:  # the plan is written to respect the rule
+                    raise ValueError(f"{reviewer} on {application.centre}: {conflict}")
+                review = Review(application=application, reviewer=reviewer)
+                planned.append((review, status, profile, comment))
+        Review.objects.bulk_create(row[0] for row in planned)
+        for review, status, profile, comment in planned:
+            if status == ReviewStatus.ASSIGNED:
+                continue
+            values, recommendation = PROFILES[profile]
+            submit = status == ReviewStatus.SUBMITTED
+            scores = {c.pk: v for c, v in zip(criteria, values, strict=True)}
+            if not submit:  # a draft: two criteria scored so far, no opinion yet
+                scores = dict(list(scores.items())[:2])
+            save_review(
+                review,
+                scores=scores,
+                comment=comment,
+                recommendation=recommendation if submit else "",
+                submit=submit,
+                now=call.closes_at
+                + timedelta(days=self.rng.randint(1, 3), hours=self.rng.randint(0, 8)),
+            )
+
+    def logistics_pilot(self):
+        """A small pilot call, decided: one selected centre (centre B) whose allocation is
+        confirmed, and a refurbisher's batch just received to pick it from.
+
+        An allocation needs a selected application, and selections exist only in a call whose
+        results are published (before that, the centre would see an undecided outcome). The
+        pilot is therefore a published call; nothing of it is delivered, so it adds a row
+        with zero devices to the figures per edition and leaves every total unchanged.
+        """
+        rng, today = self.rng, self.today
+        self.load_partners()
+        computers = PackType.objects.get(name="Pack informatique reconditionné")
+        published = at(today - timedelta(days=35), 14)
+        call = Call.objects.create(
+            title="Pilote – postes reconditionnés pour les espaces de vie sociale",
+            slug=PILOT_SLUG,
+            edition=f"{today.year} – pilote",
+            status=CallStatus.DECIDED,
+            summary="Un pilote de quelques postes pour les petites structures, avant une "
+            "édition ouverte à tous les espaces de vie sociale.",
+            opens_at=at(today - timedelta(days=120), 9),
+            closes_at=at(today - timedelta(days=80), 12),
+            review_ends_at=at(today - timedelta(days=50), 18),
+            results_published_at=published,
+            invoice_on_delivery=True,
+        )
+        self.call_partners(call)
+        criteria = Criterion.objects.bulk_create(
+            Criterion(call=call, name=name, weight=weight, max_score=top, position=index)
+            for index, (name, weight, top) in enumerate(REVIEW_CRITERIA[:2], start=1)
+        )
+        offer = CallOffer.objects.create(
+            call=call,
+            pack_type=computers,
+            quantity_available=8,
+            solidarity_price=Decimal("90.00"),
+            per_centre_cap=4,
+        )
+        centre_b = self.centre_of("staff-centre-b")
+        others = rng.sample(self.member_centres(exclude=[centre_b]), 2)
+        outcomes = [
+            (centre_b, ApplicationStatus.SELECTED, 4),
+            (others[0], ApplicationStatus.WAITLISTED, 3),
+            (others[1], ApplicationStatus.REJECTED, 4),
+        ]
+        applications = [
+            Application(
+                call=call,
+                centre=centre,
+                site=self.main_site(centre),
+                status=status,
+                title="Un coin numérique pour l’espace de vie sociale",
+                summary="Quatre postes en accès accompagné, deux après-midi par semaine, et "
+                "des ateliers d’aide aux démarches.",
+                audience=rng.choice(AUDIENCES),
+                expected_beneficiaries=rng.randint(30, 120),
+                activities=rng.choice(ACTIVITIES),
+                opens_mediation_space=True,
+                submitted_at=at(today - timedelta(days=rng.randint(85, 110)), 15),
+                decided_at=published,
+                waitlist_rank=1 if status == ApplicationStatus.WAITLISTED else None,
+            )
+            for centre, status, _packs in outcomes
+        ]
+        Application.objects.bulk_create(applications)
+        ApplicationLine.objects.bulk_create(
+            ApplicationLine(
+                application=application,
+                offer=offer,
+                requested_quantity=packs,
+                granted_quantity=packs
+                if status == ApplicationStatus.SELECTED
+                else (0 if status == ApplicationStatus.REJECTED else None),
+                granted_unit_price=offer.solidarity_price
+                if status == ApplicationStatus.SELECTED
+                else None,
+            )
+            for application, (_centre, status, packs) in zip(applications, outcomes, strict=True)
+        )
+        pool = list(
+            User.objects.filter(groups__name=REVIEWERS, email__startswith="evaluateur")
+            .exclude(email__in=[e for _r, e, _f, _l in DEMO_ACCOUNTS])
+            .order_by("pk")[:2]
+        )
+        reviews, scores = [], []
+        for application, (_centre, status, _packs) in zip(applications, outcomes, strict=True):
+            profile = {
+                ApplicationStatus.SELECTED: "good",
+                ApplicationStatus.WAITLISTED: "medium",
+            }.get(status, "weak")
+            values, recommendation = PROFILES[profile]
+            for reviewer in pool:
+                review = Review(
+                    application=application,
+                    reviewer=reviewer,
+                    status=ReviewStatus.SUBMITTED,
+                    recommendation=recommendation,
+                    comment="Projet lisible et proportionné au pilote.",
+                    submitted_at=call.closes_at + timedelta(days=rng.randint(3, 20)),
+                )
+                reviews.append(review)
+                scores += [
+                    Score(review=review, criterion=criterion, value=value)
+                    for criterion, value in zip(criteria, values, strict=False)
+                ]
+        Review.objects.bulk_create(reviews)
+        Score.objects.bulk_create(scores)
+        decider = self.account("programme-manager")
+        Decision.objects.bulk_create(
+            Decision(
+                application=application,
+                outcome=application.status,
+                rank=rank,
+                decided_by=decider,
+                decided_at=published - timedelta(hours=3),
+                published_at=published,
+                notified_at=published,
+            )
+            for rank, application in enumerate(applications, start=1)
+        )
+        selected = applications[0]
+        Agreement.objects.create(
+            application=selected,
+            number=f"CONV-PILOTE-{selected.pk:05d}",
+            status=AgreementStatus.SIGNED,
+            issued_at=published + timedelta(hours=1),
+            signed_at=published + timedelta(days=6),
+            signer_name="Karim Benali",
+            signer_role="Animateur multimédia, référent du centre",
+        )
+        self.batch(computers)
+        allocation = propose_allocation(selected)
+        confirm_allocation(allocation, now=at(today - timedelta(days=3), 10))
+
+    def batch(self, pack):
+        """A refurbisher's batch just received: 24 desktops in stock, each with its erasure."""
+        rng = self.rng
+        received = self.today - timedelta(days=6)
+        batch, _created = Batch.objects.get_or_create(
+            reference=PILOT_BATCH,
+            defaults={
+                "partner": self.bocage,
+                "received_on": received,
+                "notes": "Lot reçu pour le pilote et l’édition ouverte ; effacement certifié "
+                "avant la sortie de l’atelier.",
+            },
+        )
+        if batch.items.exists():
+            return batch
+        models = list(DeviceModel.objects.filter(kind=DeviceModel.Kind.DESKTOP).order_by("pk"))
+        items = []
+        for number in range(1, 25):
+            digest = hashlib.sha1(f"{PILOT_BATCH}-{number}".encode()).hexdigest()[:6].upper()
+            items.append(
+                Item(
+                    serial_number=f"RBP{number:05d}{digest}",
+                    asset_tag=f"SOL-P{number:05d}",
+                    device_model=rng.choice(models),
+                    pack_type=pack,
+                    grade=rng.choice([Grade.A, Grade.A, Grade.B]),
+                    provenance=Provenance.REFURBISHED,
+                    provenance_partner=self.bocage,
+                    batch=batch,
+                    received_on=batch.received_on,
+                )
+            )
+        Item.objects.bulk_create(items)
+        DataErasure.objects.bulk_create(
+            DataErasure(
+                item=item,
+                method="Effacement certifié 3 passes (DoD 5220.22-M)",
+                erased_on=batch.received_on - timedelta(days=2),
+                operator="Ateliers du Bocage",
+            )
+            for item in items
+        )
+        return batch
 
 
 def demo_logins():
