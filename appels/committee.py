@@ -8,6 +8,7 @@ through ``appels.services``.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -22,6 +23,8 @@ from . import services
 from .models import ApplicationStatus, CallStatus
 from .ranking import filter_rows, proposal_for, ranking
 from .resources import RankingResource
+
+RANKING_PAGE_SIZE = 100
 
 OUTCOMES = (
     (ApplicationStatus.SELECTED, ApplicationStatus.SELECTED.label),
@@ -97,6 +100,15 @@ class CommitteeView:
     def render(self, *, rows=None, errors=None, posted=None, status=200):
         rows = rows if rows is not None else self.rows()
         errors = errors or {}
+        # A page of the ranking at a time: thousands of rows with their form fields took
+        # seconds to render (make bench). Saving reads only the rows posted, so a page is
+        # decided on its own; the proposal and the exports still cover the whole call.
+        page = None
+        if not errors:
+            page = Paginator(rows, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
+            rows = page.object_list
+        page_query = self.request.GET.copy()
+        page_query.pop("page", None)
         for row in rows:
             row.errors = errors.get(row.application.pk, [])
             row.fields = self._row_fields(row, posted)
@@ -122,6 +134,9 @@ class CommitteeView:
             "is_open": self.is_open,
             "has_errors": bool(errors),
             "query": self.request.GET.urlencode(),
+            "page_obj": page,
+            "is_paginated": page is not None and page.has_other_pages(),
+            "page_query": page_query.urlencode(),
         }
         return TemplateResponse(
             self.request, "admin/appels/call/ranking.html", context, status=status
