@@ -1,9 +1,14 @@
 """Public home and the centre's follow-up pages: delivery, invoices, survey, after-sales."""
 
+import hashlib
+
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
@@ -29,6 +34,7 @@ from .documents import INVOICE_KINDS
 from .forms import ReceptionForm, TicketForm
 from .impact import equipment_by, figures_by_call, headline_figures, public_testimonials
 from .models import (
+    Allocation,
     AllocationLine,
     Invoice,
     Item,
@@ -55,14 +61,44 @@ class HomeView(TemplateView):
             )
             .order_by("closes_at")
         )
-        context["figures"] = headline_figures(published)
-        context["editions"] = editions = figures_by_call(published)
-        context["charts"] = [
-            charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
-            charts.regions_chart(equipment_by(published, "region")),
-        ]
-        context["testimonials"] = public_testimonials(published)
+        context.update(public_figures(published))
         return context
+
+
+def public_figures(published):
+    """The published calls' figures, charts and testimonials: the same for every visitor,
+    so they are cached (``PUBLIC_FIGURES_CACHE_SECONDS``) under a key that changes with
+    the data they are computed from (calls published, deliveries, survey answers)."""
+
+    def compute():
+        editions = figures_by_call(published)
+        return {
+            "figures": headline_figures(published),
+            "editions": editions,
+            "charts": [
+                charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
+                charts.regions_chart(equipment_by(published, "region")),
+            ],
+            "testimonials": public_testimonials(published),
+        }
+
+    timeout = settings.PUBLIC_FIGURES_CACHE_SECONDS
+    if not timeout:
+        return compute()
+    state = (
+        list(published.values_list("pk", "results_published_at", "status")),
+        Allocation.objects.aggregate(
+            n=Count("pk"), last=Max("delivered_at"), changed=Max("confirmed_at")
+        ),
+        SurveyAnswer.objects.aggregate(
+            n=Count("pk"),
+            last=Max("answered_at"),
+            shown=Count("pk", filter=Q(is_testimonial_publishable=True)),
+        ),
+        get_language(),
+    )
+    key = "public-figures:" + hashlib.sha256(repr(state).encode()).hexdigest()
+    return cache.get_or_set(key, compute, timeout)
 
 
 def shipment_items(shipment):

@@ -315,6 +315,9 @@ LOGGING = {
 # --- Domain -----------------------------------------------------------------------------
 # Share of satisfied answers counts "satisfait" and "très satisfait" (scale of four).
 SURVEY_SATISFIED_MIN = 3
+# The public home's figures and charts are cached this long (seconds; 0: never), under a key
+# that changes with the published calls, deliveries and survey answers.
+PUBLIC_FIGURES_CACHE_SECONDS = env.int("PUBLIC_FIGURES_CACHE_SECONDS", default=300)
 # Environmental impact of reuse, per device of a pack kind (``PackType.Kind``) delivered
 # second-hand (any grade but "new"): the e-waste not produced (kg, the device kept in use
 # rather than discarded) and the greenhouse gases not emitted (kg CO2e, the manufacture of

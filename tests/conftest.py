@@ -81,6 +81,13 @@ def _documents_left_pending(settings):
     settings.DOCUMENTS_RENDER_EAGERLY = False
 
 
+@pytest.fixture(autouse=True)
+def _public_figures_not_cached(settings):
+    """The home's figures are computed on each request in tests (a shared Redis cache would
+    carry them from one test's data to the next)."""
+    settings.PUBLIC_FIGURES_CACHE_SECONDS = 0
+
+
 # --- browser ----------------------------------------------------------------------------
 
 
