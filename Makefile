@@ -109,14 +109,28 @@ test: install test-system-deps node_modules/axe-core/axe.min.js services
 test-quick: install
 	$(LOCAL_ONLY) $(PY) -m pytest -m "$(QUICK_MARKERS)" $(PYTEST_ARGS)
 
-# tests/benchmarks is excluded from normal runs (norecursedirs in pyproject.toml).
-bench:
-	@if [ ! -d tests/benchmarks ]; then \
-		echo "make bench: tests/benchmarks does not exist yet; nothing to run."; exit 0; \
-	fi; \
-	$(MAKE) --no-print-directory install services; \
-	$(WITH_SERVICES) $(PY) -m pytest tests/benchmarks -o 'norecursedirs=.venv node_modules .git' \
-		$(PYTEST_ARGS)
+# tests/benchmarks is excluded from normal runs (norecursedirs in pyproject.toml).  `make bench`
+# uses a database of its own (BENCH_DB), seeded once by seed_scale (kept between runs: delete it
+# with `dropdb` or `manage.py seed_scale --flush` to start again), and a Redis database of its
+# own for the Celery workers it starts.  Output: a table, test-output/bench.json and .md.
+BENCH_DB        ?= solidaire_bench
+BENCH_REDIS_DB  ?= 9
+BENCH_SEED_ARGS ?= --centres 2500 --calls 10 --applications 20000 --items 60000 \
+                   --shipments 8000 --invoices 10000 --seed 42
+WITH_BENCH_DB := $(WITH_SERVICES) export DATABASE_URL="$${DATABASE_URL%/*}/$(BENCH_DB)" \
+                 REDIS_URL="$${REDIS_URL%/*}/$(BENCH_REDIS_DB)";
+
+bench: install system-deps services
+	@$(WITH_BENCH_DB) \
+	if ! psql -X -q -t -A "$${DATABASE_URL%/*}/postgres" \
+		-c "SELECT 1 FROM pg_database WHERE datname = '$(BENCH_DB)'" | grep -q 1; then \
+		echo "+ createdb $(BENCH_DB)"; \
+		psql -X -q "$${DATABASE_URL%/*}/postgres" -c "CREATE DATABASE $(BENCH_DB)"; \
+	fi
+	$(WITH_BENCH_DB) $(PY) manage.py migrate --noinput -v 0
+	$(WITH_BENCH_DB) timeout 900 $(PY) manage.py seed_scale --if-empty $(BENCH_SEED_ARGS)
+	$(WITH_BENCH_DB) timeout 2400 $(PY) -m pytest tests/benchmarks -p no:randomly \
+		-o 'norecursedirs=.venv node_modules .git .hypothesis' -q -s $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------------------------------- lint
 lint: $(STAMP)

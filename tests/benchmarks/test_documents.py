@@ -97,3 +97,91 @@ def test_render_times(delivered):
     print()
     for name, seconds in rows.items():
         print(f"{name:40s} {seconds * 1000:8.0f} ms  ×{seconds / floor:5.1f}")
+
+
+# --- On the scale data: each document against a bare render of its own HTML ---------------
+
+BULK_SHEETS = 300
+
+
+def bare_render_of(rendering):
+    """WeasyPrint alone on the document's final HTML (same stylesheet fetcher): the floor."""
+    import weasyprint
+
+    from solidaire.documents.rendering import BASE_URL, render_html, static_only_fetcher
+
+    html = render_html(rendering)
+    options = {"pdf_variant": rendering.pdf_variant} if rendering.pdf_variant else {}
+    return lambda: weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher()
+    ).write_pdf(BytesIO(), **options)
+
+
+def scale_objects():
+    from appels.models import Agreement
+    from equipements import scale
+    from equipements.models import Shipment
+
+    shipment = (
+        Shipment.objects.filter(reference__startswith=scale.SERIAL_PREFIX)
+        .order_by("-parcels", "pk")
+        .first()
+    )
+    allocation = shipment.allocations.get()
+    invoice = allocation.invoices.get()
+    agreement = Agreement.objects.get(application=allocation.application)
+    return invoice, agreement, shipment
+
+
+def test_documents_against_their_own_html(report):
+    invoice, agreement, shipment = scale_objects()
+    cases = [
+        ("invoice (Factur-X)", lambda: invoice_rendering(invoice)),
+        ("agreement", lambda: get_renderer("agreement").render(agreement)),
+        ("shipment sheet", lambda: get_renderer("shipment_sheet").render(shipment)),
+    ]
+    rows = []
+    for name, make in cases:
+        full = median_seconds(lambda make=make: render_pdf(make()), runs=5)
+        bare = median_seconds(bare_render_of(make()), runs=5)
+        ratio = full / bare
+        rows.append(
+            {
+                "document": name,
+                "produced ms": round(full * 1000),
+                "bare WeasyPrint ms": round(bare * 1000),
+                "× bare": round(ratio, 2),
+                "target met": "yes" if ratio <= 1.3 else "NO",
+            }
+        )
+    report["documents (median of 5, same HTML rendered bare)"] = rows
+
+
+def test_bulk_shipment_sheets(report, settings):
+    """The 300-sheet PDF through the documents pipeline (chunks, progress, merge, storage)."""
+    from equipements import scale
+    from equipements.models import Shipment
+    from solidaire.documents.services import generate_document, request_bulk_document
+    from solidaire.models import Document, DocumentKind
+
+    settings.DOCUMENTS_RENDER_EAGERLY = False  # created pending, produced here, timed
+    ids = list(
+        Shipment.objects.filter(reference__startswith=scale.SERIAL_PREFIX)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BULK_SHEETS]
+    )
+    document = request_bulk_document(Shipment, ids, DocumentKind.SHIPMENT_SHEETS_BULK)
+    started = time.perf_counter()
+    generate_document(document.pk)
+    elapsed = time.perf_counter() - started
+    document = Document.objects.get(pk=document.pk)
+    assert document.status == "ready", document.error
+    report["bulk PDF"] = [
+        {
+            "document": f"{len(ids)} shipment sheets in one PDF",
+            "seconds": round(elapsed, 1),
+            "sheets/s": round(len(ids) / elapsed, 1),
+            "MB": round(document.size / 1e6, 2),
+            "target met": "yes" if elapsed <= 30 else "NO",
+        }
+    ]
