@@ -410,8 +410,9 @@ def test_write_the_table(scene):  # pragma: no cover - a maintainer's tool
     lines = [
         '"""Expected outcome of every route for each role (see ``test_url_matrix.py``).',
         "",
-        "One line per route: GET/POST for the roles " + ", ".join(ROLES) + ",",
-        "in that order. ``L`` is a redirect to a login page.",
+        "One line per route: GET/POST for each role, in the order of ``ROLES``:",
+        ", ".join(ROLES) + ".",
+        "``L`` is a redirect to a login page.",
         '"""',
         "",
         "# fmt: off",

@@ -1,7 +1,8 @@
 """Expected outcome of every route for each role (see ``test_url_matrix.py``).
 
-One line per route: GET/POST for the roles anonymous, staff_a, referent_a, staff_b, reviewer, reviewer_conflict, manager, logistics, superuser,
-in that order. ``L`` is a redirect to a login page.
+One line per route: GET/POST for each role, in the order of ``ROLES``:
+anonymous, staff_a, referent_a, staff_b, reviewer, reviewer_conflict, manager, logistics, superuser.
+``L`` is a redirect to a login page.
 """
 
 # fmt: off
