@@ -32,6 +32,17 @@ def django_db_setup(django_db_blocker):
             pytest.exit(f"{name} holds no scale data: run `manage.py seed_scale`", returncode=2)
 
 
+@pytest.fixture(autouse=True)
+def _production_caching(settings):
+    """The suite turns the home's cache off (tests/conftest.py); the benchmark measures the
+    pages as deployed."""
+    import environ  # noqa: PLC0415
+
+    settings.PUBLIC_FIGURES_CACHE_SECONDS = environ.Env().int(
+        "PUBLIC_FIGURES_CACHE_SECONDS", default=300
+    )
+
+
 @pytest.fixture(scope="session")
 def report():
     return REPORT["sections"]

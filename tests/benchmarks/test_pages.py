@@ -140,6 +140,7 @@ def test_key_pages(client, report):
                 "median ms": round(result["median"] * 1000, 1),
                 "p95 ms": round(result["p95"] * 1000, 1),
                 "queries": result["queries"],
+                "runs": result["runs"],
                 "× floor": round(ratio, 1),
                 "target met": "yes" if met else "NO",
             }

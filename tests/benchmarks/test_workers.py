@@ -8,7 +8,7 @@ import time
 import pytest
 from django.utils import timezone
 
-WORKER_DOCUMENTS = 8  # per run; one run with 1 worker process, one with 2
+WORKER_DOCUMENTS = 16  # per run; one run with 1 worker process, one with 2
 WORKER_TIMEOUT = 180  # seconds
 
 
