@@ -374,7 +374,7 @@ class AccessLog(models.Model):
         null=True,
         related_name="+",
     )
-    accessed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
+    accessed_at = models.DateTimeField(_("consulté le"), default=timezone.now, db_index=True)
     object_type = models.CharField(_("type d’objet"), max_length=100)
     object_id = models.CharField(_("identifiant"), max_length=64)
     url_name = models.CharField(_("page"), max_length=100)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.db.models import Prefetch
 from lxml import etree
 
@@ -316,6 +317,6 @@ def render_shipment_sheet(shipment):
 def render_shipment_sheets(shipments):
     return Rendering(
         template_name="documents/shipment_sheets.html",
-        context={"sheets": shipment_sheets(shipments), "title": "Bordereaux d’expédition"},
+        context={"sheets": shipment_sheets(shipments), "title": _("Bordereaux d’expédition")},
         filename="bordereaux-expedition.pdf",
     )

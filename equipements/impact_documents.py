@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from solidaire.documents import Rendering, register
+from solidaire.models import DocumentKind
 
 from . import charts, reporting
 
-IMPACT_REPORT = "impact_report"
+IMPACT_REPORT = DocumentKind.IMPACT_REPORT
 # Narrower charts keep their text legible once shrunk to half an A4 page.
 CHART_WIDTH = 460
 

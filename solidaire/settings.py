@@ -154,6 +154,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["solidaire.formats"]
 
 # --- Files ------------------------------------------------------------------------------
 STATIC_URL = "static/"
