@@ -10,8 +10,8 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from solidaire.documents import DocumentKind, Rendering, register
