@@ -28,8 +28,7 @@ import io
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -62,7 +61,16 @@ from centres.geography import DEPARTMENTS
 from centres.models import Centre, Membership, Partner, Site, User
 from centres.roles import LOGISTICS, PROGRAMME_MANAGERS, REVIEWERS
 
-from .demo import ACTIVITIES, AUDIENCES, CENTRE_NAMES, FIRST_NAMES, LAST_NAMES, QUARTERS, make_siret
+from .demo import (
+    ACTIVITIES,
+    AUDIENCES,
+    CENTRE_NAMES,
+    FIRST_NAMES,
+    LAST_NAMES,
+    QUARTERS,
+    at,
+    make_siret,
+)
 from .models import (
     AllocatedItem,
     Allocation,
@@ -95,7 +103,6 @@ PACK_SUFFIX = " (jeu national)"
 # The newest decided edition is dated this year, older ones one year earlier each: invoice
 # years (hence numbers) do not depend on the day the command runs.
 LATEST_DECIDED_YEAR = 2024
-PARIS = timezone.get_fixed_timezone(60)
 
 # Accounts the benchmarks log in with (password: settings.DEMO_PASSWORD).
 MANAGER_EMAIL = f"programme@{EMAIL_DOMAIN}"
@@ -127,10 +134,6 @@ class ScaleConfig:
         if self.shipments > self.invoices:
             problems.append("--shipments cannot exceed --invoices (one invoice per allocation)")
         return problems
-
-
-def at(day, hour=10, minute=0):
-    return datetime.combine(day, clock(hour, minute), tzinfo=PARIS)
 
 
 def split_total(total, parts, low, high, rng):
