@@ -133,9 +133,11 @@ LOGIN_URL = "centres:login"
 LOGIN_REDIRECT_URL = "appels:dashboard"
 LOGOUT_REDIRECT_URL = "equipements:home"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
-# Argon2 for new passwords; older hashes still verify and are upgraded at the next login.
+# Argon2id for new passwords, with OWASP's parameters (solidaire/hashers.py: m=19 MiB, t=2,
+# p=1); older hashes (Django's Argon2 defaults, PBKDF2, scrypt) still verify and are upgraded
+# at the next login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "solidaire.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

@@ -161,6 +161,31 @@ def test_new_passwords_are_hashed_with_argon2():
     assert user.check_password("un autre mot de passe")
 
 
+@pytest.mark.django_db
+def test_argon2_uses_owasp_parameters_and_upgrades_older_hashes():
+    """Argon2id, m=19 MiB, t=2, p=1 (OWASP Password Storage Cheat Sheet): never below it.
+    A hash made with Django's own Argon2 defaults (m=100 MiB, p=8) still logs in, and is
+    re-hashed with these parameters at that login."""
+    from argon2 import Type, extract_parameters  # noqa: PLC0415
+    from django.contrib.auth.hashers import Argon2PasswordHasher  # noqa: PLC0415
+
+    params = extract_parameters("$" + make_password("un-mot-de-passe").split("$", 1)[1])
+    assert params.type == Type.ID
+    assert (params.memory_cost, params.time_cost, params.parallelism) == (19 * 1024, 2, 1)
+    assert params.salt_len >= 16 and params.hash_len >= 32
+
+    user = UserFactory()
+    user.password = Argon2PasswordHasher().encode("ancien mot de passe", "sel-de-seize-car")
+    user.save()
+    assert extract_parameters("$" + user.password.split("$", 1)[1]).memory_cost == 102400
+    assert not user.check_password("mauvais mot de passe")
+    assert user.check_password("ancien mot de passe")
+    user.refresh_from_db()
+    upgraded = extract_parameters("$" + user.password.split("$", 1)[1])
+    assert (upgraded.memory_cost, upgraded.parallelism) == (19 * 1024, 1)
+    assert user.check_password("ancien mot de passe")
+
+
 def test_sessions_expire(settings):
     assert 0 < settings.SESSION_COOKIE_AGE <= 8 * 3600  # a working day at most
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
