@@ -1,6 +1,7 @@
-"""What the calls app holds about a person, for the RGPD export (see centres.privacy)."""
+"""What the calls app holds about a person, for the RGPD export and erasure (see
+centres.privacy)."""
 
-from centres.privacy import register_section
+from centres.privacy import register_eraser, register_section
 
 from .models import Agreement, Application, Attachment, Review, SurveyAnswer
 
@@ -77,4 +78,15 @@ def agreements(user):
         Agreement.objects.filter(signed_by=user).values(
             "number", "application_id", "status", "signed_at", "signer_name", "signer_role"
         )
+    )
+
+
+@register_eraser("temoignages")
+def erase_testimonials(identity):
+    """The testimonial the person wrote is erased (and so no longer publishable); the
+    ratings stay for the figures."""
+    return (
+        SurveyAnswer.objects.filter(answered_by_id=identity.user_id)
+        .exclude(testimonial="", is_testimonial_publishable=False)
+        .update(testimonial="", is_testimonial_publishable=False)
     )

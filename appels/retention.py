@@ -3,8 +3,10 @@
 A rejected or withdrawn application keeps its personal data ``PERSONAL_DATA_RETENTION_DAYS``
 after the decision (or the withdrawal); then its free texts, its link to the person who
 created it, its attachments (rows and files) and the reviewers' and committee's comments
-are erased, in the history tables too. What the figures need stays: status, dates, centre
-and department, requested and granted quantities, scores.
+are erased, in the history tables too. The receiving sites such an application named lose
+their contact (name, phone, e-mail of a person) when nothing else uses them: no other
+application, no shipment. What the figures need stays: status, dates, centre and
+department, requested and granted quantities, scores.
 """
 
 import logging
@@ -15,6 +17,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from centres.models import Site
 
 from .models import Application, ApplicationStatus, Attachment, Decision, Review
 
@@ -30,6 +34,7 @@ class PurgeReport:
     attachments: int = 0
     reviews: int = 0
     decisions: int = 0
+    sites: int = 0
     files: list = field(default_factory=list)
 
 
@@ -37,13 +42,31 @@ def retention_cutoff(now=None):
     return (now or timezone.now()) - timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
 
 
+def _past_retention(now=None):
+    cutoff = retention_cutoff(now)
+    return Q(status=ApplicationStatus.REJECTED, decided_at__lt=cutoff) | Q(
+        status=ApplicationStatus.WITHDRAWN, withdrawn_at__lt=cutoff
+    )
+
+
+def sites_to_purge(now=None):
+    """Receiving sites with a contact, named only by applications past retention and by no
+    shipment: their contact goes with those applications' personal data."""
+    past = _past_retention(now)
+    named = Application.objects.filter(past, site__isnull=False).values("site_id")
+    in_use = Application.objects.exclude(past).filter(site__isnull=False).values("site_id")
+    return (
+        Site.objects.filter(pk__in=named)
+        .exclude(pk__in=in_use)
+        .filter(shipments__isnull=True)
+        .exclude(contact_name="", contact_phone="", contact_email="")
+    )
+
+
 def applications_to_purge(now=None):
     """Rejected or withdrawn applications past the retention period that still hold
     personal data (so a second run finds nothing: the purge is idempotent)."""
-    cutoff = retention_cutoff(now)
-    past = Q(status=ApplicationStatus.REJECTED, decided_at__lt=cutoff) | Q(
-        status=ApplicationStatus.WITHDRAWN, withdrawn_at__lt=cutoff
-    )
+    past = _past_retention(now)
     holding = Q(created_by__isnull=False) | Q(attachments__isnull=False)
     for name in TEXT_FIELDS:
         holding |= ~Q(**{name: ""})
@@ -73,7 +96,18 @@ def purge_personal_data(*, now=None, dry_run=False):
         report.attachments = attachments.count()
         report.reviews = reviews.count()
         report.decisions = decisions.count()
-        if dry_run or not ids:
+        sites = list(
+            sites_to_purge(now)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        report.sites = len(sites)
+        if dry_run:
+            return report
+        blank_contact = {"contact_name": "", "contact_phone": "", "contact_email": ""}
+        Site.objects.filter(pk__in=sites).update(**blank_contact)
+        if not ids:
             return report
         blank_texts = dict.fromkeys(TEXT_FIELDS, "")
         Application.objects.filter(pk__in=ids).update(created_by=None, **blank_texts)

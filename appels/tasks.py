@@ -38,3 +38,18 @@ def send_pending_outcomes():
     for decision_id in notifications.pending_outcomes().values_list("pk", flat=True)[:500]:
         sent += send_task(send_decision_outcome, decision_id)
     return sent
+
+
+@shared_task(acks_late=True)
+def purge_personal_data():
+    """Periodic (Celery beat, daily): the retention purge of ``manage.py purge_personal_data``
+    (idempotent, so a run repeated after a lost worker erases nothing twice)."""
+    from .retention import purge_personal_data as purge  # noqa: PLC0415
+
+    report = purge()
+    return {
+        "applications": report.applications,
+        "attachments": report.attachments,
+        "reviews": report.reviews,
+        "decisions": report.decisions,
+    }

@@ -1,17 +1,26 @@
-"""A person's personal data, gathered for the RGPD export (right of access, art. 15 and 20).
+"""A person's personal data, gathered for the RGPD export (right of access, art. 15 and 20)
+and erased when the person is anonymised (right to erasure, art. 17).
 
 Each app lists what it holds about a person in its own ``privacy.py`` with
-:func:`register_section` (found like admin modules, so ``centres`` imports nothing of the
+:func:`register_section`, and erases the free texts the person wrote with
+:func:`register_eraser` (found like admin modules, so ``centres`` imports nothing of the
 apps that depend on it).
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
-from .models import DataRequest, Membership
+from .models import DataRequest, Membership, Site
 
 _SECTIONS = {}
+_ERASERS = {}
+
+# What replaces a required free text the person wrote (a ticket's subject, say).
+ERASED_TEXT = "[effacé]"
 
 USER_FIELDS = (
     "id", "email", "first_name", "last_name", "phone", "is_active", "is_staff",
@@ -27,6 +36,46 @@ def register_section(name):
         return function
 
     return register
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a person was before anonymisation: what their texts and contacts may hold."""
+
+    user_id: int
+    email: str
+    phone: str
+    full_name: str
+    centre_ids: tuple
+
+
+def register_eraser(name):
+    """Decorator: ``fn(identity) -> int`` erases (or blanks) what the person wrote; it runs
+    inside the anonymisation's transaction and returns how many rows it changed."""
+
+    def register(function):
+        _ERASERS[name] = function
+        return function
+
+    return register
+
+
+def erase_personal_texts(identity):
+    """Run every app's eraser; return ``{name: rows changed}``."""
+    autodiscover_modules("privacy")
+    return {name: eraser(identity) for name, eraser in _ERASERS.items()}
+
+
+@register_eraser("contacts_des_sites")
+def site_contacts(identity):
+    """Sites naming the person as their contact: by e-mail or phone anywhere, by name in
+    the person's own centres. The site stays; its contact fields are blanked."""
+    match = Q(contact_email__iexact=identity.email)
+    if identity.phone.strip():
+        match |= Q(contact_phone=identity.phone)
+    if identity.full_name.strip():
+        match |= Q(centre_id__in=identity.centre_ids, contact_name__iexact=identity.full_name)
+    return Site.objects.filter(match).update(contact_name="", contact_phone="", contact_email="")
 
 
 @register_section("compte")

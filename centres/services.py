@@ -10,6 +10,7 @@ from solidaire.errors import DomainError
 from solidaire.states import transition
 
 from .models import DATA_REQUEST_LIFECYCLE, DataRequest, Membership, Site, User
+from .privacy import Identity, erase_personal_texts
 
 PROFILE_FIELDS = (
     "name", "siret", "fcsf_member_number", "address", "postal_code", "city", "department",
@@ -138,7 +139,9 @@ def anonymise_user(user, *, by):
 
     Name, phone and e-mail are replaced (the e-mail by a unique placeholder), the password
     made unusable, the account deactivated, rights and memberships removed, login records
-    deleted. What the law requires to keep is left as it is: issued invoices and the
+    deleted; the free texts they wrote (support tickets, survey testimonials) are erased and
+    the sites naming them as contact lose that contact (``privacy.register_eraser``).
+    What the law requires to keep is left as it is: issued invoices and the
     signer's name printed on signed agreements (snapshots, not links to the account).
     """
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -149,6 +152,13 @@ def anonymise_user(user, *, by):
         )
     if by is not None and by.pk == user.pk:
         raise DomainError(_("On ne traite pas sa propre demande d’effacement."), code="self")
+    identity = Identity(
+        user_id=user.pk,
+        email=user.email,
+        phone=user.phone,
+        full_name=user.get_full_name(),
+        centre_ids=tuple(Membership.objects.filter(user=user).values_list("centre_id", flat=True)),
+    )
     old_email = user.email
     user.email = anonymous_email(user)
     user.first_name = ""
@@ -169,6 +179,8 @@ def anonymise_user(user, *, by):
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username__iexact=old_email).delete()
     DataRequest.objects.filter(user=user).update(message="")
+    # Free texts the person wrote (tickets, testimonials) and sites naming them as contact.
+    erase_personal_texts(identity)
     return user
 
 

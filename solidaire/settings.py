@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -215,6 +216,11 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = True
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "appels.tasks.send_review_reminders", "schedule": 3600.0},
     "pending-outcomes": {"task": "appels.tasks.send_pending_outcomes", "schedule": 600.0},
+    # RGPD retention (PERSONAL_DATA_RETENTION_DAYS), every night at 03:30 (TIME_ZONE).
+    "purge-personal-data": {
+        "task": "appels.tasks.purge_personal_data",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 CACHES = {

@@ -22,7 +22,10 @@ from tests.factories import (
     InvoiceFactory,
     MembershipFactory,
     ReviewFactory,
+    ShipmentFactory,
+    SiteFactory,
     SupportTicketFactory,
+    SurveyAnswerFactory,
     UserFactory,
 )
 
@@ -307,6 +310,131 @@ def test_the_retention_command_purges_old_rejected_and_withdrawn_applications_on
 
     call_command("purge_personal_data")  # idempotent
     assert "0 application(s) anonymised" in capsys.readouterr().out
+
+
+def test_the_retention_purge_blanks_the_contact_of_sites_nothing_else_uses(settings, capsys):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 365
+    long_ago = timezone.now() - timedelta(days=400)
+    contact = {"contact_name": "Camille Martin", "contact_phone": "06 11 22 33 44"}
+    contact["contact_email"] = "camille.martin@example.org"
+
+    def old_rejected(site):
+        return ApplicationFactory(
+            status=ApplicationStatus.REJECTED, decided_at=long_ago, centre=site.centre, site=site
+        )
+
+    alone = SiteFactory(**contact)
+    old_rejected(alone)
+    reused = SiteFactory(**contact)  # a later application names it again
+    old_rejected(reused)
+    ApplicationFactory(status=ApplicationStatus.SUBMITTED, centre=reused.centre, site=reused)
+    shipped = SiteFactory(**contact)  # equipment was sent there
+    old_rejected(shipped)
+    ShipmentFactory(site=shipped)
+    recent = SiteFactory(**contact)
+    ApplicationFactory(
+        status=ApplicationStatus.REJECTED,
+        decided_at=timezone.now(),
+        centre=recent.centre,
+        site=recent,
+    )
+
+    call_command("purge_personal_data", "--dry-run")
+    assert "1 site contact(s) blanked" in capsys.readouterr().out
+    alone.refresh_from_db()
+    assert alone.contact_email  # a dry run changes nothing
+
+    call_command("purge_personal_data")
+    assert "1 site contact(s) blanked" in capsys.readouterr().out
+    alone.refresh_from_db()
+    assert (alone.contact_name, alone.contact_phone, alone.contact_email) == ("", "", "")
+    assert alone.name and alone.address  # the site stays
+    for kept in (reused, shipped, recent):
+        kept.refresh_from_db()
+        assert (kept.contact_name, kept.contact_email) == (
+            contact["contact_name"],
+            contact["contact_email"],
+        )
+    call_command("purge_personal_data")  # idempotent
+    assert "0 site contact(s) blanked" in capsys.readouterr().out
+
+
+def test_anonymising_a_person_erases_what_they_wrote_and_their_site_contacts(
+    staff_user, centre, other_staff_user, manager_pm
+):
+    staff_user.first_name, staff_user.last_name = "Camille", "Martin"
+    staff_user.phone = "06 11 22 33 44"
+    staff_user.save()
+    mine = SupportTicketFactory(
+        centre=centre, opened_by=staff_user, description="Rappeler Camille au 06 11 22 33 44"
+    )
+    mine.description = "Toujours en panne, Camille"
+    mine.save()  # a second history row
+    theirs = SupportTicketFactory(opened_by=other_staff_user)
+    my_answer = SurveyAnswerFactory(
+        application__centre=centre,
+        answered_by=staff_user,
+        testimonial="Moi, Camille Martin, je recommande.",
+        is_testimonial_publishable=True,
+    )
+    their_answer = SurveyAnswerFactory(answered_by=other_staff_user, testimonial="Très bien.")
+    by_email = SiteFactory(contact_email=staff_user.email.upper(), contact_name="C. M.")
+    by_name = SiteFactory(centre=centre, contact_name="camille martin")
+    homonym_elsewhere = SiteFactory(contact_name="Camille Martin")
+    other_contact = SiteFactory(centre=centre, contact_name="Dominique Petit")
+
+    services.anonymise_user(staff_user, by=manager_pm)
+
+    mine.refresh_from_db()
+    assert (mine.subject, mine.description) == ("[effacé]", "[effacé]")
+    assert mine.status == "open" and mine.item_id  # the ticket itself stays
+    histories = mine.history.values_list("subject", "description")
+    assert set(histories) == {("[effacé]", "[effacé]")}
+    my_answer.refresh_from_db()
+    assert my_answer.testimonial == "" and not my_answer.is_testimonial_publishable
+    assert my_answer.satisfaction == 4  # the ratings stay
+    for site in (by_email, by_name):
+        site.refresh_from_db()
+        assert (site.contact_name, site.contact_phone, site.contact_email) == ("", "", "")
+    # Another person's texts, a homonym in another centre, another contact: untouched.
+    theirs.refresh_from_db()
+    assert theirs.description == "Depuis lundi, l’écran reste noir au démarrage."
+    their_answer.refresh_from_db()
+    assert their_answer.testimonial == "Très bien."
+    homonym_elsewhere.refresh_from_db()
+    assert homonym_elsewhere.contact_name == "Camille Martin"
+    other_contact.refresh_from_db()
+    assert other_contact.contact_name == "Dominique Petit"
+
+
+def test_the_purge_runs_daily_from_celery_beat(settings, storage):
+    from celery.schedules import crontab  # noqa: PLC0415
+
+    from appels import tasks  # noqa: PLC0415
+    from solidaire.celery import app  # noqa: PLC0415
+
+    entry = next(
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "appels.tasks.purge_personal_data"
+    )
+    schedule = entry["schedule"]
+    assert isinstance(schedule, crontab)
+    assert len(schedule.hour) == 1 and len(schedule.minute) == 1  # once a day
+    assert schedule.day_of_week == set(range(7))
+    assert entry["task"] in app.tasks
+
+    settings.PERSONAL_DATA_RETENTION_DAYS = 365
+    purged = ApplicationFactory(
+        status=ApplicationStatus.REJECTED,
+        decided_at=timezone.now() - timedelta(days=400),
+        summary="Notre directrice, Mme Dupont",
+    )
+    result = tasks.purge_personal_data.delay().get()  # eager in tests: the real task body
+    assert result["applications"] == 1
+    purged.refresh_from_db()
+    assert purged.summary == "" and purged.created_by is None
+    assert tasks.purge_personal_data.delay().get()["applications"] == 0
 
 
 # --- access log -----------------------------------------------------------------------

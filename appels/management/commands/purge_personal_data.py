@@ -8,7 +8,8 @@ class Command(BaseCommand):
     help = (
         "Anonymise the personal data of rejected and withdrawn applications decided more than "
         "PERSONAL_DATA_RETENTION_DAYS days ago (free texts, creator, attachments and their "
-        "files, reviewers' and committee's comments); keeps status, dates and quantities. "
+        "files, reviewers' and committee's comments, the contact of receiving sites used by "
+        "nothing else); keeps status, dates and quantities. "
         "Idempotent: run it daily."
     )
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
             f"Retention {settings.PERSONAL_DATA_RETENTION_DAYS} days (decided before "
             f"{retention_cutoff():%Y-%m-%d}): {report.applications} application(s) {verb}, "
             f"{report.attachments} attachment(s) and {len(report.files)} file(s) deleted, "
-            f"{report.reviews} review(s) and {report.decisions} decision(s) comments erased"
+            f"{report.reviews} review(s) and {report.decisions} decision(s) comments erased, "
+            f"{report.sites} site contact(s) blanked"
             + (" [dry run: nothing changed]" if dry_run else "")
             + "."
         )
