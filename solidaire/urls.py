@@ -14,3 +14,6 @@ urlpatterns = [
     path("", include("appels.urls")),
     path("", include("equipements.urls")),
 ]
+
+# A lost database answers 503 with a short page to try again, not a 500 (solidaire.unavailable).
+handler500 = "solidaire.unavailable.server_error"
