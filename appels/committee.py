@@ -21,10 +21,10 @@ from solidaire.errors import DomainError
 
 from . import services
 from .models import ApplicationStatus, CallStatus
-from .ranking import filter_rows, proposal_for, ranking
+from .ranking import filter_rows, load_applications, proposal_for, ranked_rows, ranking
 from .resources import RankingResource
 
-RANKING_PAGE_SIZE = 100
+RANKING_PAGE_SIZE = 50
 
 OUTCOMES = (
     (ApplicationStatus.SELECTED, ApplicationStatus.SELECTED.label),
@@ -76,17 +76,17 @@ class CommitteeView:
     # --- reading ---------------------------------------------------------------------
 
     def rows(self):
-        everything = ranking(self.call)
+        """The ranking's rows (figures only, see ``ranking.ranked_rows``) as filtered, with
+        the proposal for the whole call while decisions are open."""
+        everything = ranked_rows(self.call)
         proposals = proposal_for(self.call, everything) if self.is_open else {}
         rows = filter_rows(everything, region=self.region, offer=self.offer)
         for row in rows:
-            row.proposal = proposals.get(row.application.pk)
+            row.proposal = proposals.get(row.application_id)
         return rows
 
     def export(self, fmt):
-        dataset = RankingResource().export(
-            filter_rows(ranking(self.call), region=self.region, offer=self.offer)
-        )
+        dataset = RankingResource().export(ranking(self.call, region=self.region, offer=self.offer))
         content = dataset.export(fmt)
         if fmt == "csv":
             content = "\ufeff" + content  # so that spreadsheet software reads UTF-8
@@ -101,16 +101,16 @@ class CommitteeView:
         rows = rows if rows is not None else self.rows()
         errors = errors or {}
         # A page of the ranking at a time: thousands of rows with their form fields took
-        # seconds to render (make bench). Saving reads only the rows posted, so a page is
-        # decided on its own; the proposal and the exports still cover the whole call.
-        page = None
-        if not errors:
-            page = Paginator(rows, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
-            rows = page.object_list
+        # seconds to render (make bench), so only the page's applications are loaded. The
+        # form posts to the page's own URL: after a refused save the same page is shown again
+        # with what was posted. Saving reads only the rows posted, so a page is decided on its
+        # own; the proposal and the exports still cover the whole call.
+        page = Paginator(rows, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        rows = load_applications(page.object_list)
         page_query = self.request.GET.copy()
         page_query.pop("page", None)
         for row in rows:
-            row.errors = errors.get(row.application.pk, [])
+            row.errors = errors.get(row.application_id, [])
             row.fields = self._row_fields(row, posted)
         context = {
             **self.model_admin.admin_site.each_context(self.request),
@@ -130,12 +130,12 @@ class CommitteeView:
             "regions": Region.choices,
             "region": self.region,
             "offer": self.offer,
-            "outcomes": OUTCOMES,
+            "outcomes": [(value, str(label)) for value, label in OUTCOMES],  # once, not per row
             "is_open": self.is_open,
             "has_errors": bool(errors),
             "query": self.request.GET.urlencode(),
             "page_obj": page,
-            "is_paginated": page is not None and page.has_other_pages(),
+            "is_paginated": page.has_other_pages(),
             "page_query": page_query.urlencode(),
         }
         return TemplateResponse(
@@ -206,9 +206,12 @@ class CommitteeView:
             return HttpResponseRedirect(self.url() + self._query())
         posted = self.request.POST
         rows = self.rows()
+        decided = load_applications(
+            [row for row in rows if posted.get(f"a{row.application_id}-outcome", "")]
+        )
         decisions, errors = [], {}
         valid_outcomes = {value for value, _label in OUTCOMES}
-        for row in rows:
+        for row in decided:
             application = row.application
             prefix = f"a{application.pk}"
             outcome = posted.get(f"{prefix}-outcome", "")
@@ -257,7 +260,7 @@ class CommitteeView:
                 _("Aucune décision n’a été enregistrée : corrigez les lignes signalées."),
                 level=messages.ERROR,
             )
-            return self.render(rows=self.rows(), errors=errors, posted=posted, status=400)
+            return self.render(rows=rows, errors=errors, posted=posted, status=400)
         self._message(
             _("%(count)s décision(s) enregistrée(s).") % {"count": len(decisions)}
             if decisions

@@ -1,28 +1,34 @@
 """The committee's ranking of a call's applications and the proposed selection.
 
-Read-only: :func:`ranking` computes each application's weighted average, the spread between
-its reviewers and how many reviews are done, in a constant number of queries whatever the
-number of applications; :func:`propose` is a pure function that fills the offers' stock by
+Read-only. :func:`ranked_rows` computes, in one SQL query whatever the number of
+applications, each application's weighted average, the spread between its reviewers, its
+reviewers' opinions and how many reviews are done, ordered best average first; the rows are
+light (ids and figures), and :func:`load_applications` fetches the objects of the rows a page
+shows or an export writes. :func:`propose` is a pure function that fills the offers' stock by
 rank. Recording the committee's decisions is ``services.record_decisions``.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import Prefetch
 
 from .models import (
     Application,
     ApplicationLine,
     ApplicationStatus,
+    Criterion,
     Recommendation,
+    Review,
     ReviewStatus,
     Score,
 )
 
 TWO_PLACES = Decimal("0.01")
+RECOMMENDATIONS = tuple(Recommendation.values)  # the enum's property builds a list per call
 
 # Applications the committee decides on: submitted ones and those already decided.
 RANKED_STATUSES = (
@@ -35,24 +41,16 @@ RANKED_STATUSES = (
 
 @dataclass
 class RankedApplication:
-    application: Application
-    totals: list = field(default_factory=list)  # weighted total /100 of each submitted review
+    application_id: int
+    region: str = ""
+    average: Decimal | None = None  # mean of the reviews' weighted totals /100
+    spread: Decimal | None = None  # highest minus lowest total, from two reviews on
     recommendations: Counter = field(default_factory=Counter)
     reviews_done: int = 0
     reviews_expected: int = 0
     rank: int | None = None
-
-    @property
-    def average(self):
-        if not self.totals:
-            return None
-        return (sum(self.totals) / len(self.totals)).quantize(TWO_PLACES, ROUND_HALF_UP)
-
-    @property
-    def spread(self):
-        if len(self.totals) < 2:
-            return None
-        return max(self.totals) - min(self.totals)
+    application: Application | None = None  # loaded by load_applications()
+    proposal: "Proposal | None" = None  # set by the committee's page while decisions are open
 
     @property
     def disagreement(self):
@@ -70,7 +68,7 @@ class RankedApplication:
         """``(recommendation, count)`` pairs in the order of the choices, for templates."""
         return [
             (value, self.recommendations[value])
-            for value in Recommendation.values
+            for value in RECOMMENDATIONS
             if self.recommendations[value]
         ]
 
@@ -79,45 +77,118 @@ class RankedApplication:
         return self.application.lines.all()
 
 
-def _review_totals(call):
-    """Weighted total of each submitted review of ``call``, by application id (one query)."""
-    rows = Score.objects.filter(
-        review__application__call=call, review__status=ReviewStatus.SUBMITTED
-    ).values_list(
-        "review__application_id",
-        "review_id",
-        "review__recommendation",
-        "value",
-        "criterion__max_score",
-        "criterion__weight",
-    )
-    per_review = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    recommendation_of = {}
-    application_of = {}
-    for application_id, review_id, recommendation, value, max_score, weight in rows:
-        weighted = per_review[review_id]
-        weighted[0] += Decimal(value) / Decimal(max_score) * Decimal(weight)
-        weighted[1] += Decimal(weight)
-        recommendation_of[review_id] = recommendation
-        application_of[review_id] = application_id
-    totals = defaultdict(list)
-    recommendations = defaultdict(Counter)
-    for review_id, (weighted, weights) in per_review.items():
-        application_id = application_of[review_id]
-        totals[application_id].append(
-            (weighted / weights * 100).quantize(TWO_PLACES, ROUND_HALF_UP)
-        )
-        recommendations[application_id][recommendation_of[review_id]] += 1
-    return totals, recommendations
+# The weighted total of a review is ``services.weighted_total`` computed by the database:
+# sum(value / max * weight) / sum(weight) * 100, rounded half up to the hundredth. It is
+# kept in hundredths (integers) so that the mean of a few totals rounds exactly alike on
+# PostgreSQL and SQLite: mean in hundredths = floor((2 * sum + n) / (2 * n)), half up.
+# On PostgreSQL the division works on 28 decimals, as Python's Decimal does.
+RANKING_SQL = """
+WITH review_totals AS (
+    SELECT r.application_id, r.recommendation,
+           ROUND(10000 * SUM(CAST(s.value AS {decimal}) / c.max_score * c.weight)
+                 / SUM(c.weight)) AS hundredths
+    FROM {review} r
+    JOIN {application} a ON a.id = r.application_id
+    LEFT JOIN {score} s ON s.review_id = r.id
+    LEFT JOIN {criterion} c ON c.id = s.criterion_id
+    WHERE a.call_id = %(call)s AND r.status = %(submitted)s
+    GROUP BY r.id, r.application_id, r.recommendation
+),
+application_totals AS (
+    SELECT application_id,
+           COUNT(*) AS reviews_done,
+           COUNT(hundredths) AS scored,
+           SUM(hundredths) AS total,
+           MAX(hundredths) - MIN(hundredths) AS spread,
+           SUM(CASE WHEN hundredths IS NOT NULL AND recommendation = %(select)s
+               THEN 1 ELSE 0 END) AS to_select,
+           SUM(CASE WHEN hundredths IS NOT NULL AND recommendation = %(waitlist)s
+               THEN 1 ELSE 0 END) AS to_waitlist,
+           SUM(CASE WHEN hundredths IS NOT NULL AND recommendation = %(reject)s
+               THEN 1 ELSE 0 END) AS to_reject
+    FROM review_totals
+    GROUP BY application_id
+),
+ranked AS (
+    SELECT a.id, a.submitted_at, ce.region,
+           CASE WHEN t.scored > 0
+                THEN FLOOR((2 * t.total + t.scored) / (2 * t.scored)) END AS average,
+           CASE WHEN t.scored > 1 THEN t.spread END AS spread,
+           COALESCE(t.reviews_done, 0) AS reviews_done,
+           COALESCE(t.to_select, 0) AS to_select,
+           COALESCE(t.to_waitlist, 0) AS to_waitlist,
+           COALESCE(t.to_reject, 0) AS to_reject
+    FROM {application} a
+    JOIN {centre} ce ON ce.id = a.centre_id
+    LEFT JOIN application_totals t ON t.application_id = a.id
+    WHERE a.call_id = %(call)s AND a.status IN ({statuses})
+)
+SELECT id, region, average, spread, reviews_done, to_select, to_waitlist, to_reject
+FROM ranked
+ORDER BY average IS NULL, average DESC, submitted_at, id
+"""
 
 
-def ranking(call, *, region=None, offer=None):
-    """The call's applications, best weighted average first (unreviewed ones last).
+def _hundredths(value):
+    return None if value is None else (Decimal(int(value)) / 100).quantize(TWO_PLACES)
 
-    ``region`` and ``offer`` narrow the list (see :func:`filter_rows`).
+
+def ranked_rows(call):
+    """Every application the committee decides on, best weighted average first (unreviewed
+    ones last, equal averages in the order of submission), ranked 1, 2, 3…; one query.
+
+    The rows carry figures, not objects: see :func:`load_applications`.
     """
+    statuses = {f"status{i}": status for i, status in enumerate(RANKED_STATUSES)}
+    sql = RANKING_SQL.format(
+        decimal="NUMERIC(38, 28)" if connection.vendor == "postgresql" else "REAL",
+        review=Review._meta.db_table,
+        application=Application._meta.db_table,
+        score=Score._meta.db_table,
+        criterion=Criterion._meta.db_table,
+        centre=Application._meta.get_field("centre").related_model._meta.db_table,
+        statuses=", ".join(f"%({name})s" for name in statuses),
+    )
+    params = {
+        "call": call.pk,
+        "submitted": ReviewStatus.SUBMITTED,
+        "select": Recommendation.SELECT,
+        "waitlist": Recommendation.WAITLIST,
+        "reject": Recommendation.REJECT,
+        **statuses,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    rows = []
+    for rank, (pk, region, average, spread, done, *opinions) in enumerate(found, start=1):
+        recommendations = Counter(
+            {
+                value: int(count)
+                for value, count in zip(RECOMMENDATIONS, opinions, strict=True)
+                if count
+            }
+        )
+        rows.append(
+            RankedApplication(
+                application_id=pk,
+                region=region,
+                average=_hundredths(average),
+                spread=_hundredths(spread),
+                recommendations=recommendations,
+                reviews_done=int(done),
+                reviews_expected=call.reviewers_per_application,
+                rank=rank,
+            )
+        )
+    return rows
+
+
+def load_applications(rows):
+    """Attach each row's application, with its centre, decision and requested lines (three
+    queries whatever the number of rows); returns ``rows``."""
     applications = (
-        Application.objects.filter(call=call, status__in=RANKED_STATUSES)
+        Application.objects.filter(pk__in=[row.application_id for row in rows])
         .select_related("centre", "decision")
         .prefetch_related(
             Prefetch(
@@ -127,27 +198,19 @@ def ranking(call, *, region=None, offer=None):
                 ),
             )
         )
-        .annotate(
-            reviews_done=Count("reviews", filter=Q(reviews__status=ReviewStatus.SUBMITTED)),
-        )
-        .order_by("submitted_at", "pk")
+        .in_bulk()
     )
-    totals, recommendations = _review_totals(call)
-    rows = [
-        RankedApplication(
-            application=application,
-            totals=sorted(totals.get(application.pk, [])),
-            recommendations=recommendations.get(application.pk, Counter()),
-            reviews_done=application.reviews_done,
-            reviews_expected=call.reviewers_per_application,
-        )
-        for application in applications
-    ]
-    # Stable sort: equal averages keep the order of submission.
-    rows.sort(key=lambda row: (row.average is None, -(row.average or 0)))
-    for position, row in enumerate(rows, start=1):
-        row.rank = position
-    return filter_rows(rows, region=region, offer=offer)
+    for row in rows:
+        row.application = applications[row.application_id]
+    return rows
+
+
+def ranking(call, *, region=None, offer=None):
+    """The call's ranked applications with their objects loaded (see :func:`ranked_rows`).
+
+    ``region`` and ``offer`` narrow the list (see :func:`filter_rows`).
+    """
+    return load_applications(filter_rows(ranked_rows(call), region=region, offer=offer))
 
 
 def filter_rows(rows, *, region=None, offer=None):
@@ -156,9 +219,14 @@ def filter_rows(rows, *, region=None, offer=None):
     Ranks stay those of the whole call, so a filtered list keeps each application's place.
     """
     if region:
-        rows = [row for row in rows if row.application.centre.region == region]
+        rows = [row for row in rows if row.region == region]
     if offer:
-        rows = [row for row in rows if any(line.offer_id == int(offer) for line in row.lines)]
+        asking = set(
+            ApplicationLine.objects.filter(
+                offer_id=int(offer), application_id__in=[row.application_id for row in rows]
+            ).values_list("application_id", flat=True)
+        )
+        rows = [row for row in rows if row.application_id in asking]
     return rows
 
 
@@ -200,17 +268,22 @@ def propose(candidates, offers):
 
 
 def proposal_for(call, rows=None):
-    """The proposed selection for the whole call, from its ranking."""
-    rows = rows if rows is not None else ranking(call)
+    """The proposed selection for the whole call, from its ranking (the rows of
+    :func:`ranked_rows`: the requested quantities are read here, one query)."""
+    rows = rows if rows is not None else ranked_rows(call)
     offers = {
         offer.pk: (offer.quantity_available, offer.per_centre_cap) for offer in call.offers.all()
     }
+    requested = {row.application_id: {} for row in rows}
+    lines = (
+        ApplicationLine.objects.filter(application__call=call)
+        .order_by("offer__pack_type__name")
+        .values_list("application_id", "offer_id", "requested_quantity")
+    )
+    for application_id, offer_id, quantity in lines:
+        if application_id in requested:
+            requested[application_id][offer_id] = quantity
     candidates = [
-        (
-            row.application.pk,
-            {line.offer_id: line.requested_quantity for line in row.lines},
-            row.rejection_advised,
-        )
-        for row in rows
+        (row.application_id, requested[row.application_id], row.rejection_advised) for row in rows
     ]
     return propose(candidates, offers)

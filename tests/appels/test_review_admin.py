@@ -409,6 +409,29 @@ def test_the_ranking_lists_averages_and_the_proposal(client, call, manager):
     assert [[f["value"] for f in row.fields["lines"]] for row in rows[:2]] == [[2], [1]]
 
 
+def test_the_ranking_is_shown_a_page_at_a_time_with_call_wide_ranks(
+    client, call, manager, monkeypatch
+):
+    monkeypatch.setattr("appels.committee.RANKING_PAGE_SIZE", 2)
+    offer, (best, middle, last) = committee(call)
+    as_user(client, manager)
+
+    first = client.get(ranking_url(call)).context["rows"]
+    second = client.get(ranking_url(call) + "?page=2")
+    refused = client.post(
+        ranking_url(call) + "?page=2",
+        {"action": "save", f"a{last.pk}-outcome": "selected", f"a{last.pk}-line{offer.pk}": "x"},
+    )
+
+    assert [(row.rank, row.application) for row in first] == [(1, best), (2, middle)]
+    assert [(row.rank, row.application) for row in second.context["rows"]] == [(3, last)]
+    assert second.context["rows"][0].proposal.outcome == "waitlisted"  # stock used above
+    assert refused.status_code == 400
+    assert [row.application for row in refused.context["rows"]] == [last]
+    assert refused.context["rows"][0].errors
+    assert refused.context["rows"][0].fields["lines"][0]["value"] == "x"
+
+
 def test_exports_read_back_as_csv_and_xlsx(client, call, manager):
     committee(call)
     as_user(client, manager)

@@ -1,7 +1,9 @@
 """Review and selection services: assignment, reminders, ranking, proposal, decisions."""
 
+import random
+from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core import mail
@@ -19,7 +21,7 @@ from appels.models import (
     Review,
     ReviewStatus,
 )
-from appels.ranking import proposal_for, propose, ranking
+from appels.ranking import proposal_for, propose, ranked_rows, ranking
 from appels.tasks import send_review_reminders
 from solidaire.errors import DomainError
 from tests.factories import (
@@ -254,6 +256,81 @@ def test_weighted_averages_spread_and_progress_match_hand_computed_values(settin
     assert [row.disagreement for row in rows] == [False, True, False]
     assert [(row.reviews_done, row.reviews_expected) for row in rows] == [(2, 3), (2, 3), (0, 3)]
     assert [row.rank for row in rows] == [1, 2, 3]
+
+
+def test_a_weighted_total_on_a_half_hundredth_rounds_half_up():
+    call = review_call(criteria=0)
+    CriterionFactory(call=call, weight=Decimal("1"), max_score=32, position=1)
+    application = submitted(call)
+    scored(application, call, [1])  # 1/32 * 100 = 3.125
+
+    assert [row.average for row in ranking(call)] == [Decimal("3.13")]
+
+
+def python_figures(call):
+    """What the ranking computed in Python before it moved to SQL, from
+    ``services.weighted_total`` on each submitted review."""
+    figures = {}
+    for application in Application.objects.filter(call=call):
+        totals, opinions = [], Counter()
+        reviews = application.reviews.filter(status=ReviewStatus.SUBMITTED)
+        for review in reviews.prefetch_related("scores__criterion"):
+            scores = [
+                (s.value, s.criterion.max_score, s.criterion.weight) for s in review.scores.all()
+            ]
+            if scores:
+                totals.append(services.weighted_total(scores))
+                opinions[review.recommendation] += 1
+        average = (
+            (sum(totals) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP) if totals else None
+        )
+        spread = max(totals) - min(totals) if len(totals) > 1 else None
+        figures[application.pk] = (average, spread, reviews.count(), opinions)
+    return figures
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_ranking_in_sql_matches_weighted_total_on_random_grids(seed):
+    rng = random.Random(seed)
+    call = review_call(criteria=0, reviewers_per_application=3)
+    criteria = [
+        CriterionFactory(
+            call=call,
+            weight=Decimal(rng.randint(1, 400)) / 100,
+            max_score=rng.choice([3, 4, 5, 7, 8, 10, 16, 20, 32]),
+            position=position,
+        )
+        for position in range(rng.randint(1, 4))
+    ]
+    for _ in range(25):
+        application = submitted(call)
+        for _ in range(rng.randint(0, 4)):
+            review = ReviewFactory(
+                application=application,
+                status=ReviewStatus.SUBMITTED,
+                recommendation=rng.choice(["select", "waitlist", "reject"]),
+            )
+            for criterion in rng.sample(criteria, rng.randint(1, len(criteria))):
+                ScoreFactory(
+                    review=review, criterion=criterion, value=rng.randint(0, criterion.max_score)
+                )
+        if rng.random() < 0.3:
+            ReviewFactory(application=application)  # assigned, not done
+    expected = python_figures(call)
+
+    rows = ranked_rows(call)
+
+    assert {
+        row.application_id: (row.average, row.spread, row.reviews_done, row.recommendations)
+        for row in rows
+    } == expected
+    submitted_at = dict(Application.objects.filter(call=call).values_list("pk", "submitted_at"))
+    by_submission = sorted(expected, key=lambda pk: (submitted_at[pk], pk))
+    best_first = sorted(
+        by_submission, key=lambda pk: (expected[pk][0] is None, -(expected[pk][0] or 0))
+    )
+    assert [row.application_id for row in rows] == best_first
+    assert [row.rank for row in rows] == list(range(1, len(rows) + 1))
 
 
 def test_ranking_filters_keep_the_call_wide_rank():
