@@ -3,17 +3,29 @@
 Programme managers and superusers only: anonymous visitors and non-staff users are sent to
 the admin login, other staff (reviewers, logistics) get a 403. The views only render what
 :mod:`equipements.reporting` (tables) and :mod:`equipements.charts` (SVG) produce.
+
+The dashboard of all calls aggregates the whole database (well over a second at national
+scale): it is computed at most every ``IMPACT_FIGURES_CACHE_SECONDS`` and cached as its
+tables plus its rendered body, the time of computation shown on the page, which any
+programme manager can recompute at once. Its exports read the same snapshot, so a table
+exported reads as on the page. A call's page, exports and report are computed live.
 """
 
 import logging
 import time
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -60,15 +72,83 @@ def _dashboard_charts(data):
     ]
 
 
+def dashboard_cache_seconds():
+    """How long the dashboard's snapshot is served (0: computed at each request). Defaults
+    to the public figures' duration."""
+    return getattr(settings, "IMPACT_FIGURES_CACHE_SECONDS", settings.PUBLIC_FIGURES_CACHE_SECONDS)
+
+
+def _snapshot_key(part):
+    return f"impact-dashboard:v1:{get_language()}:{part}"
+
+
+def _cache_get(key):
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
+        logger.warning("impact dashboard: cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(values, timeout):
+    try:
+        cache.set_many(values, timeout)
+    except Exception:  # noqa: BLE001
+        logger.warning("impact dashboard: cache unavailable", exc_info=True)
+
+
+def dashboard_snapshot(*, refresh=False, with_tables=False):
+    """The dashboard of every call past its preparation: ``{"computed_at", "call_count",
+    "body"}``, ``body`` being the rendered figures, charts and tables; with ``with_tables``,
+    also ``"tables"`` (for the exports), of the same computation.
+
+    Served from the cache for ``dashboard_cache_seconds()`` unless ``refresh``. The tables
+    are cached apart: the page does not pay for unpickling them. A cache that does not
+    answer only costs a computation.
+    """
+    timeout = dashboard_cache_seconds()
+    if timeout and not refresh:
+        snapshot = _cache_get(_snapshot_key("page"))
+        if snapshot is not None and with_tables:
+            tables = _cache_get(_snapshot_key(snapshot["computed_at"].isoformat()))
+            snapshot = None if tables is None else {**snapshot, "tables": tables}
+        if snapshot is not None:
+            return snapshot
+    started = time.perf_counter()
+    data = reporting.dashboard(reporting.dashboard_calls())
+    data["charts"] = _dashboard_charts(data)
+    snapshot = {
+        "computed_at": timezone.now(),
+        "call_count": len(data["calls"]),
+        # Nothing in the body depends on the request: the CSP nonce is added when served.
+        "body": render_to_string("admin/impact/_dashboard_body.html", data),
+    }
+    logger.info("impact dashboard computed in %.0f ms", 1000 * (time.perf_counter() - started))
+    if timeout:
+        tables_key = _snapshot_key(snapshot["computed_at"].isoformat())
+        _cache_set({_snapshot_key("page"): snapshot, tables_key: data["tables"]}, timeout)
+    return {**snapshot, "tables": data["tables"]}
+
+
 class DashboardView(AdminPageMixin, TemplateView):
     template_name = "admin/impact/dashboard.html"
 
+    def get(self, request, *args, **kwargs):
+        if "recalculer" in request.GET:
+            dashboard_snapshot(refresh=True)
+            return redirect(request.path)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        data = reporting.dashboard(reporting.dashboard_calls())
-        started = time.perf_counter()
-        data["charts"] = _dashboard_charts(data)
-        logger.debug("impact charts rendered in %.0f ms", 1000 * (time.perf_counter() - started))
-        return super().get_context_data(title=_("Impact des appels à projets"), **data, **kwargs)
+        snapshot = dashboard_snapshot()
+        return super().get_context_data(
+            title=_("Impact des appels à projets"),
+            computed_at=snapshot["computed_at"],
+            call_count=snapshot["call_count"],
+            body=mark_safe(snapshot["body"]),  # noqa: S308 - rendered by our template
+            refresh_seconds=dashboard_cache_seconds(),
+            **kwargs,
+        )
 
 
 class CallImpactView(AdminPageMixin, TemplateView):
@@ -91,7 +171,8 @@ class ExportView(View):
         if file_format not in exports.FORMATS:
             raise Http404
         if pk is None:
-            data, name = reporting.dashboard(reporting.dashboard_calls()), ""
+            # The figures of the dashboard as shown (same snapshot).
+            data, name = dashboard_snapshot(with_tables=True), ""
         else:
             call = get_object_or_404(reporting.dashboard_calls(), pk=pk)
             data, name = reporting.call_report(call), call.slug

@@ -167,6 +167,83 @@ def test_call_page_export_and_report_run_a_constant_number_of_queries(manager_cl
         assert counts[0] == counts[1], name
 
 
+# --- the cached snapshot ----------------------------------------------------------------
+
+
+@pytest.fixture
+def cached(settings):
+    settings.IMPACT_FIGURES_CACHE_SECONDS = 300
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ic"}
+    }
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()
+
+
+def centres_equipped_shown(html):
+    return re.search(r'data-figure="centres_equipped">(\d+)<', html).group(1)
+
+
+def test_dashboard_is_served_from_its_snapshot_until_recomputed(cached, manager_client, build):
+    equip_call(build, 1, centres=2)
+    url = reverse("impact:dashboard")
+    first = manager_client.get(url).content.decode()
+    assert centres_equipped_shown(first) == "2"
+    assert "Chiffres calculés le" in first
+    with CaptureQueriesContext(connection) as queries:
+        again = manager_client.get(url).content.decode()
+    # Session, user, groups and the admin menu's permissions: no figure is computed.
+    assert len(queries) <= 6, [q["sql"][:80] for q in queries]
+    assert len(svg_charts(again)) == len(svg_charts(first)) == 4
+    equip_call(build, 2, centres=3)
+    assert centres_equipped_shown(manager_client.get(url).content.decode()) == "2"
+    response = manager_client.get(url + "?recalculer=1")
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert centres_equipped_shown(manager_client.get(url).content.decode()) == "5"
+
+
+def test_snapshot_charts_get_the_nonce_of_each_request(cached, manager_client, build):
+    equip_call(build, 1)
+    url = reverse("impact:dashboard")
+    nonces = []
+    for _ in range(2):
+        response = manager_client.get(url)
+        policy = response.get("Content-Security-Policy", "")
+        nonce = re.search(r"'nonce-([^']+)'", policy)
+        if nonce is None:
+            pytest.skip("no CSP nonce in this configuration")
+        html = response.content.decode()
+        assert len(svg_charts(html)) == 4
+        assert html.count(f'<style nonce="{nonce.group(1)}"') >= 4
+        nonces.append(nonce.group(1))
+    assert nonces[0] != nonces[1]
+
+
+def test_dashboard_exports_read_the_snapshot_shown(cached, manager_client, build):
+    equip_call(build, 1, centres=2)
+    manager_client.get(reverse("impact:dashboard"))
+    equip_call(build, 2, centres=3)  # after the snapshot: not on the page, not in the export
+    response = manager_client.get(reverse("impact:export", args=["editions", "csv"]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["Appel"] for row in rows][-1] == "Total"
+    assert rows[-1]["Centres équipés"] == "2"
+
+
+def test_dashboard_works_when_the_cache_does_not_answer(cached, manager_client, build, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+        }
+    }
+    equip_call(build, 1, centres=2)
+    response = manager_client.get(reverse("impact:dashboard"))
+    assert response.status_code == 200
+    assert centres_equipped_shown(response.content.decode()) == "2"
+
+
 # --- charts -----------------------------------------------------------------------------
 
 
