@@ -11,10 +11,12 @@ from itertools import groupby
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from lxml import etree
 
 from solidaire.documents import DocumentKind, Rendering, register
+from solidaire.documents.registry import Attachment
 
 from .models import AllocatedItem, Allocation, AllocationLine, Invoice, InvoiceKind, Shipment
 
@@ -38,7 +40,9 @@ def invoice_rendering(invoice):
     is_credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
     allocation = invoice.allocation
     delivered_at = allocation.delivered_at
+    title = f"{capfirst(invoice.get_kind_display())} {invoice.number}"
     xml = invoice_cii_xml(invoice)
+    check_facturx_xml(xml)
     lines = list(invoice.lines.all())
     if is_credit_note:
         # The credit note reads in positive figures: its nature says they are deducted.
@@ -65,8 +69,23 @@ def invoice_rendering(invoice):
             },
         },
         filename=f"{invoice.number}.pdf",
+        # Factur-X: a PDF/A-3 carrying its XML, embedded while WeasyPrint writes the PDF.
         pdf_variant="pdf/a-3b",
-        finish=lambda pdf: embed_facturx(pdf, xml, invoice),
+        attachments=[
+            Attachment(
+                name=FACTURX_FILENAME,
+                content=xml,
+                relationship="Data",
+                description="Factur-X (EN 16931)",
+            )
+        ],
+        xmp_metadata=[FACTURX_XMP],
+        metadata={
+            "title": title,
+            "authors": [invoice.seller_name],
+            "keywords": ["Factur-X"],
+            "description": f"{title} – {invoice.buyer_name}",
+        },
     )
 
 
@@ -90,24 +109,59 @@ def render_credit_note(invoice):
     return invoice_rendering(invoice)
 
 
-def embed_facturx(pdf, xml, invoice):
-    """Attach the CII XML to the PDF/A-3 as a Factur-X (XSD-checked by ``factur-x``)."""
+FACTURX_FILENAME = "factur-x.xml"
+FACTURX_URN = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+# The XMP of a Factur-X EN 16931 invoice: its fx: properties and the PDF/A extension schema
+# that declares them (WeasyPrint writes the PDF/A identification and the Dublin Core part).
+_FACTURX_PROPERTIES = "".join(
+    f"""
+              <rdf:li rdf:parseType="Resource">
+                <pdfaProperty:name>{name}</pdfaProperty:name>
+                <pdfaProperty:valueType>Text</pdfaProperty:valueType>
+                <pdfaProperty:category>external</pdfaProperty:category>
+                <pdfaProperty:description>{description}</pdfaProperty:description>
+              </rdf:li>"""
+    for name, description in (
+        ("DocumentFileName", "The name of the embedded XML document"),
+        ("DocumentType", "The type of the hybrid document in capital letters"),
+        ("Version", "The actual version of the standard applying to the XML"),
+        ("ConformanceLevel", "The conformance level of the embedded XML"),
+    )
+)
+FACTURX_XMP = f"""<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    xmlns:fx="{FACTURX_URN}"
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+  <rdf:Description rdf:about="">
+    <pdfaExtension:schemas>
+      <rdf:Bag>
+        <rdf:li rdf:parseType="Resource">
+          <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+          <pdfaSchema:namespaceURI>{FACTURX_URN}</pdfaSchema:namespaceURI>
+          <pdfaSchema:prefix>fx</pdfaSchema:prefix>
+          <pdfaSchema:property>
+            <rdf:Seq>{_FACTURX_PROPERTIES}
+            </rdf:Seq>
+          </pdfaSchema:property>
+        </rdf:li>
+      </rdf:Bag>
+    </pdfaExtension:schemas>
+  </rdf:Description>
+  <rdf:Description rdf:about="">
+    <fx:DocumentType>INVOICE</fx:DocumentType>
+    <fx:DocumentFileName>{FACTURX_FILENAME}</fx:DocumentFileName>
+    <fx:Version>1.0</fx:Version>
+    <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
+  </rdf:Description>
+</rdf:RDF>""".encode()
+
+
+def check_facturx_xml(xml):
+    """Raise unless the CII XML validates against the Factur-X EN 16931 schema."""
     import facturx  # noqa: PLC0415
 
-    return facturx.generate_from_binary(
-        pdf,
-        xml,
-        flavor="factur-x",
-        level="en16931",
-        check_xsd=True,
-        pdf_metadata={
-            "author": invoice.seller_name,
-            "keywords": "Factur-X",
-            "title": f"{invoice.get_kind_display()} {invoice.number}",
-            "subject": f"{invoice.get_kind_display()} {invoice.number} – {invoice.buyer_name}",
-        },
-        lang="fr-FR",
-    )
+    facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
 
 
 # EN 16931 in UN/CEFACT CII (Factur-X profile EN16931).

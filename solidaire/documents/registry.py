@@ -11,6 +11,17 @@ from typing import Any
 from django.apps import apps
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file embedded in the PDF (e.g. an invoice's Factur-X XML)."""
+
+    name: str
+    content: bytes
+    # The PDF/A-3 ``AFRelationship``: "Data", "Alternative", "Source", "Supplement"...
+    relationship: str = "Unspecified"
+    description: str = ""
+
+
 @dataclass
 class Rendering:
     """What a renderer returns: a template and its context, and how to finish the PDF."""
@@ -20,9 +31,14 @@ class Rendering:
     filename: str
     # "pdf/a-3b" for an invoice that carries its Factur-X XML.
     pdf_variant: str | None = None
-    # Called with the rendered PDF bytes; returns the bytes to store (e.g. embed an XML).
+    # Called with the rendered PDF bytes; returns the bytes to store.
     finish: Callable[[bytes], bytes] | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
+    # Set on WeasyPrint's ``DocumentMetadata`` (``title``, ``authors``, ``keywords``...).
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Embedded while the PDF is written (no second pass over the PDF).
+    attachments: list[Attachment] = field(default_factory=list)
+    # ``rdf:RDF`` blocks added to the XMP metadata (e.g. the Factur-X extension schema).
+    xmp_metadata: list[bytes] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
 """HTML → PDF with WeasyPrint, from our own templates only.
 
-The URL fetcher serves our static files (the print stylesheet) and ``data:`` URLs (charts
-drawn by the app) and refuses everything else: no ``file://``, no network, whatever a
-document's content holds.
+The URL fetcher serves our static files and ``data:`` URLs (charts drawn by the app) and
+refuses everything else: no ``file://``, no network, whatever a document's content holds.
+
+Each process keeps the fonts and the parsed print stylesheet between documents (immutable
+resources, read once; a changed stylesheet file is read again): loading them again for every
+document cost more than our own work around WeasyPrint.
 """
 
 import base64
 import logging
 import mimetypes
+import os
+from functools import cache
 from io import BytesIO
 from urllib.parse import unquote_to_bytes
 
@@ -21,6 +26,8 @@ logger = logging.getLogger(__name__)
 # Documents resolve relative URLs against this base; only its static part is served.
 BASE_URL = "https://documents.solidaire.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
+# Applied to every document by ``render_pdf`` (the templates do not link it).
+PRINT_STYLESHEET = "documents/print.css"
 
 
 def _weasyprint():
@@ -30,7 +37,8 @@ def _weasyprint():
     return weasyprint
 
 
-def static_only_fetcher():
+@cache
+def _fetcher_class():
     weasyprint = _weasyprint()
 
     class StaticOnlyFetcher(weasyprint.URLFetcher):
@@ -40,14 +48,7 @@ def static_only_fetcher():
             if url.startswith("data:"):
                 # Self-contained (an SVG chart drawn by the app): no file, no network.
                 return _data_url_response(weasyprint, url)
-            if not url.startswith(STATIC_PREFIX):
-                raise ValueError(f"URL refused in a document: {url[:200]}")
-            relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
-            if ".." in relative.split("/"):
-                raise ValueError(f"URL refused in a document: {url[:200]}")
-            path = finders.find(relative)
-            if not path:
-                raise ValueError(f"Static file not found: {relative}")
+            path = _static_path(url)
             with open(path, "rb") as handle:
                 body = handle.read()
             mime_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
@@ -55,7 +56,24 @@ def static_only_fetcher():
                 url, body, headers={"Content-Type": mime_type}
             )
 
-    return StaticOnlyFetcher(allowed_protocols=("https",))
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher():
+    return _fetcher_class()(allowed_protocols=("https",))
+
+
+def _static_path(url):
+    """The file of a static URL of a document; ``ValueError`` for any other URL."""
+    if not url.startswith(STATIC_PREFIX):
+        raise ValueError(f"URL refused in a document: {url[:200]}")
+    relative = url[len(STATIC_PREFIX) :].split("?", 1)[0].split("#", 1)[0]
+    if ".." in relative.split("/"):
+        raise ValueError(f"URL refused in a document: {url[:200]}")
+    path = finders.find(relative)
+    if not path:
+        raise ValueError(f"Static file not found: {relative}")
+    return path
 
 
 def _data_url_response(weasyprint, url):
@@ -67,6 +85,31 @@ def _data_url_response(weasyprint, url):
     )
 
 
+@cache
+def font_configuration():
+    """The process's Fontconfig configuration: system fonts are loaded once, not per PDF."""
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+
+    return FontConfiguration()
+
+
+_stylesheets = {}
+
+
+def print_stylesheet():
+    """The parsed print stylesheet, parsed again only when its file changes."""
+    url = STATIC_PREFIX + PRINT_STYLESHEET
+    stat = os.stat(_static_path(url))
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _stylesheets.get(url)
+    if cached is None or cached[0] != key:
+        css = _weasyprint().CSS(
+            url=url, url_fetcher=static_only_fetcher(), font_config=font_configuration()
+        )
+        cached = _stylesheets[url] = (key, css)
+    return cached[1]
+
+
 def render_html(rendering):
     with translation.override(settings.DOCUMENTS_LANGUAGE):
         return render_to_string(
@@ -75,17 +118,42 @@ def render_html(rendering):
         )
 
 
-def render_pdf(rendering):
-    """The PDF bytes of a :class:`~solidaire.documents.registry.Rendering`."""
-    weasyprint = _weasyprint()
-    html = weasyprint.HTML(
-        string=render_html(rendering), base_url=BASE_URL, url_fetcher=static_only_fetcher()
-    )
+def write_options(rendering):
+    """The ``write_pdf`` options of a rendering (the benchmark's bare render uses them too)."""
     options = {"custom_metadata": True}
     if rendering.pdf_variant:
         options["pdf_variant"] = rendering.pdf_variant
+    return options
+
+
+def layout_html(html, **options):
+    """WeasyPrint's laid-out document of our HTML, with the process's fonts and stylesheet."""
+    weasyprint = _weasyprint()
+    return weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher()
+    ).render(stylesheets=[print_stylesheet()], font_config=font_configuration(), **options)
+
+
+def render_pdf(rendering):
+    """The PDF bytes of a :class:`~solidaire.documents.registry.Rendering`."""
+    weasyprint = _weasyprint()
+    options = write_options(rendering)
+    document = layout_html(render_html(rendering), **options)
+    metadata = document.metadata
+    for name, value in rendering.metadata.items():
+        setattr(metadata, name, value)
+    metadata.xmp_metadata.extend(rendering.xmp_metadata)
+    metadata.attachments.extend(
+        weasyprint.Attachment(
+            string=attachment.content,
+            name=attachment.name,
+            description=attachment.description,
+            relationship=attachment.relationship,
+        )
+        for attachment in rendering.attachments
+    )
     output = BytesIO()
-    html.write_pdf(output, **options)
+    document.write_pdf(output, **options)
     pdf = output.getvalue()
     if rendering.finish is not None:
         pdf = rendering.finish(pdf)
