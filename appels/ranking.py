@@ -8,7 +8,6 @@ shows or an export writes. :func:`propose` is a pure function that fills the off
 rank. Recording the committee's decisions is ``services.record_decisions``.
 """
 
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -45,7 +44,7 @@ class RankedApplication:
     region: str = ""
     average: Decimal | None = None  # mean of the reviews' weighted totals /100
     spread: Decimal | None = None  # highest minus lowest total, from two reviews on
-    recommendations: Counter = field(default_factory=Counter)
+    recommendations: dict = field(default_factory=dict)  # opinion -> reviews, if any
     reviews_done: int = 0
     reviews_expected: int = 0
     rank: int | None = None
@@ -61,7 +60,7 @@ class RankedApplication:
     def rejection_advised(self):
         """Most submitted reviews recommend not to select the project."""
         done = sum(self.recommendations.values())
-        return done > 0 and self.recommendations[Recommendation.REJECT] * 2 > done
+        return done > 0 and self.recommendations.get(Recommendation.REJECT, 0) * 2 > done
 
     @property
     def recommendation_counts(self):
@@ -69,7 +68,7 @@ class RankedApplication:
         return [
             (value, self.recommendations[value])
             for value in RECOMMENDATIONS
-            if self.recommendations[value]
+            if value in self.recommendations
         ]
 
     @property
@@ -112,8 +111,9 @@ application_totals AS (
 ranked AS (
     SELECT a.id, a.submitted_at, ce.region,
            CASE WHEN t.scored > 0
-                THEN FLOOR((2 * t.total + t.scored) / (2 * t.scored)) END AS average,
-           CASE WHEN t.scored > 1 THEN t.spread END AS spread,
+                THEN CAST(FLOOR((2 * t.total + t.scored) / (2 * t.scored)) AS BIGINT)
+           END AS average,
+           CASE WHEN t.scored > 1 THEN CAST(t.spread AS BIGINT) END AS spread,
            COALESCE(t.reviews_done, 0) AS reviews_done,
            COALESCE(t.to_select, 0) AS to_select,
            COALESCE(t.to_waitlist, 0) AS to_waitlist,
@@ -130,7 +130,7 @@ ORDER BY average IS NULL, average DESC, submitted_at, id
 
 
 def _hundredths(value):
-    return None if value is None else (Decimal(int(value)) / 100).quantize(TWO_PLACES)
+    return None if value is None else Decimal(int(value)).scaleb(-2)
 
 
 def ranked_rows(call):
@@ -162,13 +162,8 @@ def ranked_rows(call):
         found = cursor.fetchall()
     rows = []
     for rank, (pk, region, average, spread, done, *opinions) in enumerate(found, start=1):
-        recommendations = Counter(
-            {
-                value: int(count)
-                for value, count in zip(RECOMMENDATIONS, opinions, strict=True)
-                if count
-            }
-        )
+        counts = zip(RECOMMENDATIONS, opinions, strict=True)
+        recommendations = {value: int(count) for value, count in counts if count}
         rows.append(
             RankedApplication(
                 application_id=pk,
@@ -272,14 +267,18 @@ def proposal_for(call, rows=None):
     :func:`ranked_rows`: the requested quantities are read here, one query)."""
     rows = rows if rows is not None else ranked_rows(call)
     offers = {
-        offer.pk: (offer.quantity_available, offer.per_centre_cap) for offer in call.offers.all()
+        offer.pk: (offer.quantity_available, offer.per_centre_cap)
+        for offer in call.offers.order_by("pack_type__name")
     }
-    requested = {row.application_id: {} for row in rows}
-    lines = (
-        ApplicationLine.objects.filter(application__call=call)
-        .order_by("offer__pack_type__name")
-        .values_list("application_id", "offer_id", "requested_quantity")
+    # Offers in the order of their pack types, as the page lists them (unordered query).
+    position = {offer: i for i, offer in enumerate(offers)}
+    lines = sorted(
+        ApplicationLine.objects.filter(application__call=call).values_list(
+            "application_id", "offer_id", "requested_quantity"
+        ),
+        key=lambda line: position.get(line[1], len(position)),
     )
+    requested = {row.application_id: {} for row in rows}
     for application_id, offer_id, quantity in lines:
         if application_id in requested:
             requested[application_id][offer_id] = quantity
