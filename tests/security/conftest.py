@@ -74,7 +74,7 @@ def make_drill_data(cluster, tmp_path, prefix, users, calls):
 
 
 class Gunicorn:
-    def __init__(self, env, log_path, *, workers=2, threads=4):
+    def __init__(self, env, log_path, *, workers=2, threads=4, extra=()):
         self.port = free_port()
         self.log_path = log_path
         self.process = subprocess.Popen(

@@ -127,3 +127,23 @@ def test_a_full_disk_refuses_the_upload_clearly_and_keeps_no_half_written_file(
     assert "espace de stockage indisponible" in response.content.decode()
     assert not Attachment.objects.exists()
     assert written and not (private_dir / written[0]).exists()
+
+
+def test_with_redis_unreachable_the_cached_home_still_answers(client, settings):
+    """Redis is a cache here: away, the home's figures are computed and the page served."""
+    from tests.security.private_postgres import free_port  # noqa: PLC0415
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "solidaire.cache.TolerantRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    settings.PUBLIC_FIGURES_CACHE_SECONDS = 300
+    response = client.get(reverse("equipements:home"))
+    assert response.status_code == 200
+    from django.core.cache import cache  # noqa: PLC0415
+
+    assert cache.get("absent", "par défaut") == "par défaut"
+    assert cache.set("clé", 1) is None and cache.get_many(["clé"]) == {}
