@@ -72,7 +72,7 @@ class RequestForm(forms.Form):
         self.application = application
         self.fields["site"].queryset = application.centre.sites.filter(is_active=True)
         requested = {line.offer_id: line.requested_quantity for line in application.lines.all()}
-        self.offers = list(application.call.offers.all())
+        self.offers = list(application.call.offers.select_related("pack_type"))
         fields = []
         for offer in self.offers:
             name = self.offer_field_name(offer)

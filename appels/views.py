@@ -1,7 +1,7 @@
 """Portal pages of calls and applications, for centre staff (and the public for calls)."""
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -23,8 +23,19 @@ from .models import (
     ApplicationLine,
     ApplicationStatus,
     Call,
+    CallOffer,
+    CallPartner,
     CallStatus,
 )
+
+
+def _offers():
+    return Prefetch("offers", queryset=CallOffer.objects.select_related("pack_type"))
+
+
+def _partners():
+    return Prefetch("call_partners", queryset=CallPartner.objects.select_related("partner"))
+
 
 STEPS = [
     ("projet", gettext_lazy("Le projet")),
@@ -54,7 +65,7 @@ class CallListView(ListView):
     def get_queryset(self):
         return (
             Call.objects.filter(status=CallStatus.OPEN)
-            .prefetch_related("offers__pack_type", "call_partners__partner")
+            .prefetch_related(_offers(), _partners())
             .order_by("closes_at")
         )
 
@@ -71,9 +82,7 @@ class CallDetailView(DetailView):
     context_object_name = "call"
 
     def get_queryset(self):
-        return Call.objects.public().prefetch_related(
-            "offers__pack_type", "call_partners__partner", "criteria"
-        )
+        return Call.objects.public().prefetch_related(_offers(), _partners(), "criteria")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -94,7 +103,7 @@ class CallResultsView(DetailView):
     context_object_name = "call"
 
     def get_queryset(self):
-        return Call.objects.published().prefetch_related("offers__pack_type")
+        return Call.objects.published().prefetch_related(_offers())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -153,7 +162,7 @@ class DashboardView(CentreStaffMixin, TemplateView):
         context["applications"] = (
             Application.objects.filter(centre=self.centre)
             .select_related("call")
-            .prefetch_related("lines__offer__pack_type")
+            .prefetch_related(Prefetch("lines", queryset=_lines()))
             .order_by("-call__opens_at")
         )
         context["open_calls"] = Call.objects.accepting_applications().exclude(
@@ -165,20 +174,20 @@ class DashboardView(CentreStaffMixin, TemplateView):
 class ApplicationMixin(CentreStaffMixin):
     """Fetch the application through the user's scope: another centre's is a 404."""
 
-    def get_application(self):
-        application = get_object_or_404(
-            scoped_applications(self.request.user)
-            .filter(centre=self.centre)
-            .prefetch_related(Prefetch("lines", queryset=_lines()), "attachments"),
-            pk=self.kwargs["pk"],
-        )
-        return application
+    def get_application(self, *, related=True):
+        """The application; with its lines and attachments unless ``related`` is false."""
+        queryset = scoped_applications(self.request.user).filter(centre=self.centre)
+        if related:
+            queryset = queryset.prefetch_related(*_application_related())
+        return get_object_or_404(queryset, pk=self.kwargs["pk"])
 
 
 def _lines():
-    from .models import ApplicationLine
-
     return ApplicationLine.objects.select_related("offer__pack_type")
+
+
+def _application_related():
+    return (Prefetch("lines", queryset=_lines()), "attachments")
 
 
 class ApplicationDetailView(ApplicationMixin, TemplateView):
@@ -204,11 +213,15 @@ class ApplicationStepView(ApplicationMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def setup_application(self):
-        self.application = self.get_application()
+        # Each step reads only what it shows: the project step needs neither the lines nor
+        # the attachments.
+        self.application = self.get_application(related=False)
         self.step = self.kwargs["step"]
         self.editable = self.application.status == ApplicationStatus.DRAFT and (
             self.application.call.is_accepting_applications()
         )
+        if not self.editable or self.step != "projet":
+            prefetch_related_objects([self.application], *_application_related())
 
     def make_form(self, data=None, files=None):
         application = self.application
