@@ -7,18 +7,20 @@ whose save calls a service). Invoices are never edited nor deleted here.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
 from appels.models import Call
+from centres.models import Partner
 from solidaire.admin import DocumentActionsMixin, bulk_document_action
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
@@ -44,6 +46,48 @@ from .models import (
     TicketStatus,
 )
 from .resources import ItemResource
+
+# --- Long lists -------------------------------------------------------------------------
+
+
+class LongListMixin:
+    """For the changelists of tens of thousands of rows (items, shipments).
+
+    No second ``COUNT(*)`` of the whole table, and a row checkbox written directly: the
+    form renderer's template behind Django's own took a third of the page at 100 rows. The
+    markup is the one Django renders (name, value, class, aria-label).
+    """
+
+    show_full_result_count = False
+    list_per_page = 50
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
+
+
+class ProvidedByFilter(admin.SimpleListFilter):
+    """The partners who provided items: not the whole table of partners (federations,
+    funders…); one semi-join on the items' partner index, whatever the number of items."""
+
+    title = _("reconditionné, donné ou financé par")
+    parameter_name = "provenance_partner__id__exact"
+
+    def lookups(self, request, model_admin):
+        providers = Partner.objects.filter(
+            Exists(Item.objects.filter(provenance_partner=OuterRef("pk")))
+        ).order_by("name")
+        return [(str(partner.pk), partner.name) for partner in providers.only("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(provenance_partner_id=self.value())
+        return queryset
+
 
 # --- Stock ------------------------------------------------------------------------------
 
@@ -122,7 +166,7 @@ class EndOfLifeForm(forms.Form):
 
 
 @admin.register(Item)
-class ItemAdmin(ImportMixin, AuditedAdmin):
+class ItemAdmin(LongListMixin, ImportMixin, AuditedAdmin):
     """Items in stock and their journey. A refurbisher's batch comes in by import (CSV/XLSX).
 
     The import previews every row and imports nothing if one is wrong (see
@@ -138,14 +182,14 @@ class ItemAdmin(ImportMixin, AuditedAdmin):
         # An item is never deleted: it is scrapped or taken back for recycling, its story kept.
         return False
 
+    # The inventory number and the provenance are searched and filtered, and shown on
+    # the item's page: each column costs every row of a long list.
     list_display = (
         "serial_number",
         "status",
-        "asset_tag",
         "device_model",
         "pack_type",
         "grade",
-        "provenance",
         "provenance_partner",
         "received_on",
         "has_erasure",
@@ -158,13 +202,14 @@ class ItemAdmin(ImportMixin, AuditedAdmin):
         "provenance",
         "pack_type",
         "device_model__kind",
-        "provenance_partner",
+        ProvidedByFilter,
+        # Periods relative to today rather than a date hierarchy, whose years, months or
+        # days are read from every row.
+        ("received_on", admin.DateFieldListFilter),
     )
     search_fields = ("serial_number", "asset_tag", "device_model__name", "batch__reference")
-    date_hierarchy = "received_on"
     autocomplete_fields = ("device_model", "pack_type", "batch")
     readonly_fields = ("status",)
-    list_per_page = 100
     fieldsets = (
         (None, {"fields": ("serial_number", "asset_tag", "device_model", "pack_type", "status")}),
         (
@@ -611,16 +656,16 @@ class ShipmentAllocationInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
+class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
     document_kinds = (DocumentKind.SHIPMENT_SHEET,)
+    # Parcels and weight are on the shipment's page and its sheet: each column costs every
+    # row of a long list.
     list_display = (
         "reference",
         "centre",
         "site",
         "status",
         "pdf_link",
-        "parcels",
-        "weight_kg",
         "carrier",
         "tracking_number",
         "created_at",
@@ -628,10 +673,16 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
         "delivered_at",
     )
     list_select_related = ("site__centre",)
-    list_filter = ("status", "carrier", "site__centre__region")
-    search_fields = ("reference", "tracking_number", "site__name", "site__centre__name")
-    date_hierarchy = "created_at"
-    list_per_page = 100
+    # No filter listing the carriers (a DISTINCT over every shipment) nor date hierarchy
+    # (its periods read from every row): the carrier is searched, periods are relative.
+    list_filter = ("status", "site__centre__region", ("created_at", admin.DateFieldListFilter))
+    search_fields = (
+        "reference",
+        "tracking_number",
+        "carrier",
+        "site__name",
+        "site__centre__name",
+    )
     fields = (
         "reference",
         "site",
@@ -645,6 +696,7 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
         "delivered_at",
         "confirmed_by",
         "incident_note",
+        "sheet",
     )
     readonly_fields = (
         "reference",
@@ -655,6 +707,7 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
         "delivered_at",
         "confirmed_by",
         "incident_note",
+        "sheet",
     )
     inlines = (ShipmentAllocationInline,)
     actions = (
@@ -677,6 +730,13 @@ class ShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
     @admin.display(description=_("centre"), ordering="site__centre__name")
     def centre(self, obj):
         return obj.site.centre.name
+
+    @admin.display(description=_("bordereau d’expédition"))
+    def sheet(self, obj):
+        """The ready sheet's PDF (the object comes annotated from ``get_queryset``)."""
+        if getattr(obj, "_pdf_document_id", None):
+            return self.pdf_link(obj)
+        return _("Pas encore produit : action « Produire ou reproduire le PDF » de la liste.")
 
     @admin.action(description=_("Marquer expédiée"), permissions=("change",))
     def mark_shipped(self, request, queryset):

@@ -83,7 +83,12 @@ class Shipment(models.Model):
         verbose_name = _("expédition")
         verbose_name_plural = _("expéditions")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "created_at"], name="shipment_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="shipment_status_created"),
+            # The newest first, as listed (the admin adds the pk to the order): a page is
+            # read from the index, its document subquery run for that page only.
+            models.Index(fields=["-created_at", "-id"], name="shipment_newest"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(parcels__gte=1), name="shipment_parcels_positive"),
             models.CheckConstraint(
