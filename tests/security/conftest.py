@@ -60,17 +60,20 @@ def private_postgres(tmp_path_factory):
 
 
 def make_drill_data(cluster, tmp_path, prefix, users, calls):
+    """A database of the drill's own (``prefix``, copied from the migrated template) with
+    its data; returns the data, its ``url`` and ``database`` name added."""
+    url = cluster.copy(prefix)
     result = subprocess.run(
         [sys.executable, "-m", "tests.security.drill_data", prefix, str(users), str(calls)],
         cwd=ROOT,
-        env=drill_env(cluster.url, tmp_path),
+        env=drill_env(url, tmp_path),
         capture_output=True,
         text=True,
         timeout=300,
     )
     if result.returncode:
         raise RuntimeError(f"drill data failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return {**json.loads(result.stdout.strip().splitlines()[-1]), "url": url, "database": prefix}
 
 
 class Gunicorn:

@@ -5,6 +5,9 @@ cluster of its own, ``initdb`` into a temporary directory, on a free port of 127
 the binaries ``scripts/services.sh`` finds (PostgreSQL 15 if installed, else the newest). As
 root, the server runs as the ``postgres`` user (PostgreSQL refuses root). Trust
 authentication on loopback only: a throw-away cluster, deleted when stopped for good.
+
+The migrated database is a template: each drill works in a copy of its own
+(:meth:`PrivatePostgres.copy`), so their data never meet.
 """
 
 import os
@@ -37,7 +40,7 @@ def free_port():
 
 
 class PrivatePostgres:
-    def __init__(self, name="drill"):
+    def __init__(self, name="drill_template"):
         self.bin = bindir()
         if self.bin is None:
             raise RuntimeError("no PostgreSQL binaries under /usr/lib/postgresql")
@@ -48,9 +51,12 @@ class PrivatePostgres:
         self.data = self.base / "data"
         self.log = self.base / "postgres.log"
 
+    def url_of(self, database):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
     @property
     def url(self):
-        return f"postgres://postgres@127.0.0.1:{self.port}/{self.name}"
+        return self.url_of(self.name)
 
     def _run(self, *args, check=True, timeout=60):
         command = [str(self.bin / args[0]), *map(str, args[1:])]
@@ -90,10 +96,18 @@ class PrivatePostgres:
     def is_running(self):
         return self._run("pg_ctl", "-D", self.data, "status", check=False).returncode == 0
 
-    def psql(self, sql):
+    def copy(self, database):
+        """A new database copied from the migrated template; returns its URL."""
+        self._run(
+            "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", "-T", self.name,
+            database,
+        )  # fmt: skip
+        return self.url_of(database)
+
+    def psql(self, sql, database=None):
         result = self._run(
             "psql", "-X", "-q", "-t", "-A", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres",
-            "-d", self.name, "-v", "ON_ERROR_STOP=1", "-c", sql,
+            "-d", database or self.name, "-v", "ON_ERROR_STOP=1", "-c", sql,
         )  # fmt: skip
         return result.stdout.strip()
 

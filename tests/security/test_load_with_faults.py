@@ -46,7 +46,7 @@ def test_load_with_redis_and_postgresql_faults_loses_no_submission(private_postg
     data = make_drill_data(private_postgres, tmp_path, "charge", USERS, CALLS)
     redis = RedisServer(tmp_path).start()
     env = drill_env(
-        private_postgres.url,
+        data["url"],
         tmp_path,
         REDIS_URL=redis.url,
         CELERY_TASK_ALWAYS_EAGER="false",  # receipts queued on Redis (no worker needed)
@@ -115,7 +115,7 @@ def test_load_with_redis_and_postgresql_faults_loses_no_submission(private_postg
     finally:
         server.stop()
         redis.stop()
-    assert not private_postgres.psql("SELECT 1 WHERE false"), "PostgreSQL is back"
+    assert private_postgres.psql("SELECT 1", data["database"]) == "1", "PostgreSQL is back"
     stats = {row["Name"]: row for row in read_csv(f"{prefix}_stats.csv")}
     failures = read_csv(f"{prefix}_failures.csv")
     print(
@@ -141,7 +141,8 @@ def test_load_with_redis_and_postgresql_faults_loses_no_submission(private_postg
         int(pk)
         for pk in private_postgres.psql(
             "SELECT a.id FROM appels_application a JOIN appels_call c ON c.id = a.call_id "
-            "WHERE a.status = 'submitted' AND c.slug LIKE 'charge-%' ORDER BY a.id"
+            "WHERE a.status = 'submitted' AND c.slug LIKE 'charge-%' ORDER BY a.id",
+            data["database"],
         ).split()
     ]
     print(
