@@ -8,6 +8,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
@@ -52,8 +54,26 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        published = Call.objects.published().order_by("opens_at")
-        context["open_calls"] = (
+        context["content"] = home_content()
+        return context
+
+
+def home_cache_seconds():
+    """How long the home's content (open calls, impact) is served as rendered: a minute at
+    most, never longer than the public figures' cache (0 in tests: rendered each time)."""
+    return getattr(settings, "HOME_CACHE_SECONDS", min(60, settings.PUBLIC_FIGURES_CACHE_SECONDS))
+
+
+def home_content():
+    """The home's open calls and impact section as HTML, the same for every visitor.
+
+    Rendered at most every ``home_cache_seconds()`` (a call opening or closing shows up to
+    a minute late on the home; its own page and the application form check the dates),
+    the impact section inside it being cached under a key that follows the data.
+    """
+
+    def render():
+        open_calls = (
             Call.objects.accepting_applications()
             .prefetch_related(
                 Prefetch("offers", CallOffer.objects.select_related("pack_type")),
@@ -61,30 +81,33 @@ class HomeView(TemplateView):
             )
             .order_by("closes_at")
         )
-        context.update(public_figures(published))
-        return context
+        impact = public_impact(Call.objects.published().order_by("opens_at"))
+        return render_to_string(
+            "equipements/_home_content.html", {"open_calls": open_calls, "impact": impact}
+        )
 
-
-def public_figures(published):
-    """The published calls' figures, charts and testimonials: the same for every visitor,
-    so they are cached (``PUBLIC_FIGURES_CACHE_SECONDS``) under a key that changes with
-    the data they are computed from (calls published, deliveries, survey answers)."""
-
-    def compute():
-        editions = figures_by_call(published)
-        return {
-            "figures": headline_figures(published),
-            "editions": editions,
-            "charts": [
-                charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
-                charts.regions_chart(equipment_by(published, "region")),
-            ],
-            "testimonials": public_testimonials(published),
-        }
-
-    timeout = settings.PUBLIC_FIGURES_CACHE_SECONDS
+    timeout = home_cache_seconds()
     if not timeout:
-        return compute()
+        return render()
+    return mark_safe(cache.get_or_set(f"home-content:{get_language()}", render, timeout))  # noqa: S308
+
+
+def _compute_public_figures(published):
+    editions = figures_by_call(published)
+    return {
+        "figures": headline_figures(published),
+        "editions": editions,
+        "charts": [
+            charts.editions_chart([c for c, _row in editions], {c.pk: r for c, r in editions}),
+            charts.regions_chart(equipment_by(published, "region")),
+        ],
+        "testimonials": public_testimonials(published),
+    }
+
+
+def _public_figures_key(published):
+    """A key that changes with the data the public figures are computed from (calls
+    published, deliveries, survey answers) and the language. Three small queries."""
     state = (
         list(published.values_list("pk", "results_published_at", "status")),
         Allocation.objects.aggregate(
@@ -97,8 +120,35 @@ def public_figures(published):
         ),
         get_language(),
     )
-    key = "public-figures:" + hashlib.sha256(repr(state).encode()).hexdigest()
-    return cache.get_or_set(key, compute, timeout)
+    return hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def public_figures(published):
+    """The published calls' figures, charts and testimonials: the same for every visitor,
+    so they are cached (``PUBLIC_FIGURES_CACHE_SECONDS``) under a key that changes with
+    the data they are computed from."""
+    timeout = settings.PUBLIC_FIGURES_CACHE_SECONDS
+    if not timeout:
+        return _compute_public_figures(published)
+    key = "public-figures:" + _public_figures_key(published)
+    return cache.get_or_set(key, lambda: _compute_public_figures(published), timeout)
+
+
+def public_impact(published):
+    """The home's impact section (figures, charts, testimonials, editions) as HTML,
+    rendered once per state of the data and cached like the figures: a visitor's request
+    then reads one string instead of rendering two SVG charts and the tables."""
+
+    def render():
+        return render_to_string(
+            "equipements/_public_impact.html", _compute_public_figures(published)
+        )
+
+    timeout = settings.PUBLIC_FIGURES_CACHE_SECONDS
+    if not timeout:
+        return render()
+    key = "public-impact:" + _public_figures_key(published)
+    return mark_safe(cache.get_or_set(key, render, timeout))  # noqa: S308 - our template
 
 
 def shipment_items(shipment):

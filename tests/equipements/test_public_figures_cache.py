@@ -1,4 +1,7 @@
-"""The public home's figures are cached under a key that follows the data."""
+"""The public home's figures are cached under a key that follows the data; its content is
+served as rendered for a minute at most."""
+
+import re
 
 import pytest
 from django.core.management import call_command
@@ -6,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appels.models import Call, SurveyAnswer
-from equipements.views import public_figures
+from equipements.views import home_cache_seconds, public_figures, public_impact
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +53,81 @@ def test_figures_come_from_the_cache_until_the_data_changes(cached):
     assert SurveyAnswer.objects.update(is_testimonial_publishable=True)
     recomputed, _figures = queries_of(published)
     assert recomputed == computed
+
+
+def test_impact_section_is_rendered_once_per_state_of_the_data(cached):
+    call_command(
+        "seed_scale",
+        centres=30,
+        calls=2,
+        applications=50,
+        items=200,
+        shipments=10,
+        invoices=12,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    published = Call.objects.published()
+    with CaptureQueriesContext(connection) as computed:
+        first = public_impact(published)
+    with CaptureQueriesContext(connection) as again:
+        second = public_impact(published)
+    assert len(again) == KEY_QUERIES < len(computed)
+    assert second == first and 'data-figure="computers"' in first
+    assert SurveyAnswer.objects.update(is_testimonial_publishable=True)
+    with CaptureQueriesContext(connection) as recomputed:
+        public_impact(published)
+    assert len(recomputed) == len(computed)
+
+
+def test_home_content_is_served_as_rendered_for_a_minute(cached, client, settings):
+    from django.urls import reverse  # noqa: PLC0415
+
+    from tests.factories import CallFactory  # noqa: PLC0415
+
+    assert home_cache_seconds() == 60
+    settings.PUBLIC_FIGURES_CACHE_SECONDS = 30
+    assert home_cache_seconds() == 30
+    settings.HOME_CACHE_SECONDS = 0
+    assert home_cache_seconds() == 0
+    settings.HOME_CACHE_SECONDS = 60
+
+    url = reverse("equipements:home")
+    CallFactory(title="Appel déjà ouvert")
+    first = client.get(url).content.decode()
+    assert "Appel déjà ouvert" in first
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(queries) == 0
+    assert "Appel déjà ouvert" in response.content.decode()
+    CallFactory(title="Appel ouvert depuis")
+    assert "Appel ouvert depuis" not in client.get(url).content.decode()
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()  # the minute is over
+    assert "Appel ouvert depuis" in client.get(url).content.decode()
+
+
+def test_cached_home_charts_get_the_nonce_of_each_request(cached, client):
+    call_command(
+        "seed_scale",
+        centres=30,
+        calls=2,
+        applications=50,
+        items=200,
+        shipments=10,
+        invoices=12,
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    from django.urls import reverse  # noqa: PLC0415
+
+    nonces = set()
+    for _ in range(2):
+        response = client.get(reverse("equipements:home"))
+        nonce = re.search(r"'nonce-([^']+)'", response.get("Content-Security-Policy", ""))
+        if nonce is None:
+            pytest.skip("no CSP nonce in this configuration")
+        html = response.content.decode()
+        assert html.count("pygal-chart") >= 2
+        assert f'<style nonce="{nonce.group(1)}"' in html
+        nonces.add(nonce.group(1))
+    assert len(nonces) == 2
