@@ -344,6 +344,8 @@ def shipment_sheets(shipments):
     for shipment in sorted(shipments, key=lambda s: order[s.pk]):
         allocations = list(shipment.allocations.all())
         lines = [line for allocation in allocations for line in allocation.lines.all()]
+        shipment_items = items.get(shipment.pk, [])
+        weight_kg, weight_is_estimate = shipment_weight(shipment, shipment_items)
         sheets.append(
             {
                 "shipment": shipment,
@@ -352,10 +354,23 @@ def shipment_sheets(shipments):
                 "calls": sorted({a.application.call.edition for a in allocations}),
                 "lines": lines,
                 "pack_count": sum(line.quantity for line in lines),
-                "items": items.get(shipment.pk, []),
+                "items": shipment_items,
+                "weight_kg": weight_kg,
+                "weight_is_estimate": weight_is_estimate,
             }
         )
     return sheets
+
+
+def shipment_weight(shipment, picked_items):
+    """``(kg, is_estimate)``: the weight entered for the shipment, else the sum of its
+    devices' model weights when every model has one, else ``(None, False)``."""
+    if shipment.weight_kg is not None:
+        return shipment.weight_kg, False
+    weights = [picked.item.device_model.weight_kg for picked in picked_items]
+    if not weights or any(weight is None for weight in weights):
+        return None, False
+    return sum(weights, Decimal(0)), True
 
 
 @register(DocumentKind.SHIPMENT_SHEET, "equipements.Shipment")

@@ -18,7 +18,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,12 @@ def print_stylesheet():
     return cached[1]
 
 
+def warm_up():
+    """Load what every document needs (fonts, stylesheet, base template) in this process."""
+    get_template("documents/base.html")
+    pdf_of_html("<p>Solidaire</p>", {})
+
+
 def render_html(rendering):
     with translation.override(settings.DOCUMENTS_LANGUAGE):
         return render_to_string(
@@ -132,6 +138,22 @@ def layout_html(html, **options):
     return weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher()
     ).render(stylesheets=[print_stylesheet()], font_config=font_configuration(), **options)
+
+
+def is_plain(rendering):
+    """Whether the PDF of a rendering is its HTML alone (no metadata, files or finishing),
+    so that :func:`pdf_of_html` in another process makes it."""
+    return not (
+        rendering.finish or rendering.attachments or rendering.xmp_metadata or rendering.metadata
+    )
+
+
+def pdf_of_html(html, options):
+    """The PDF bytes of one of our HTML documents (a top-level function: a process pool
+    runs it)."""
+    output = BytesIO()
+    layout_html(html, **options).write_pdf(output, **options)
+    return output.getvalue()
 
 
 def render_pdf(rendering):

@@ -10,6 +10,7 @@ connection and the job is delivered again (late acknowledgement) or swept.
 
 import hashlib
 import logging
+import os
 from datetime import timedelta
 from io import BytesIO
 
@@ -26,7 +27,7 @@ from solidaire.errors import DomainError
 from solidaire.models import Document, DocumentStatus, document_path
 
 from .registry import get_renderer
-from .rendering import render_pdf
+from .rendering import is_plain, render_html, render_pdf, write_options
 
 logger = logging.getLogger(__name__)
 
@@ -250,28 +251,63 @@ def _produce(document, on_progress):
 
 
 def _produce_bulk(document, renderer, model, on_progress):
-    """Render a selection chunk by chunk (progress after each), then one merged PDF."""
+    """Render a selection chunk by chunk, then one merged PDF; all or nothing.
+
+    The chunks' HTML is built here (database, templates); WeasyPrint, which takes nearly all
+    the time, runs on several processes when the selection has several chunks. Progress is
+    reported as chunks finish, in order; a chunk that fails fails the whole document.
+    """
     from pypdf import PdfWriter  # noqa: PLC0415
 
     ids = list(document.object_ids)
     total = len(ids)
-    writer = PdfWriter()
-    filename = ""
     _report_progress(document.pk, 0, total)
-    for start in range(0, total, renderer.chunk_size):
-        chunk_ids = ids[start : start + renderer.chunk_size]
+    chunks = [
+        ids[start : start + renderer.chunk_size] for start in range(0, total, renderer.chunk_size)
+    ]
+    renderings = []
+    for chunk_ids in chunks:
         by_pk = model._default_manager.in_bulk(chunk_ids)
-        objects = [by_pk[pk] for pk in chunk_ids if pk in by_pk]
-        rendering = renderer.render(objects)
-        filename = rendering.filename
-        writer.append(BytesIO(render_pdf(rendering)))
-        done = min(total, start + len(chunk_ids))
+        renderings.append(renderer.render([by_pk[pk] for pk in chunk_ids if pk in by_pk]))
+    filename = renderings[-1].filename if renderings else ""
+
+    done = 0
+
+    def chunk_done(index):
+        nonlocal done
+        done = min(total, done + len(chunks[index]))
         _report_progress(document.pk, done, total)
         if on_progress is not None:
             on_progress(done, total)
+
+    writer = PdfWriter()
+    for pdf in _render_chunks(renderings, chunk_done):
+        writer.append(BytesIO(pdf))
     output = BytesIO()
     writer.write(output)
     return output.getvalue(), filename
+
+
+def bulk_processes():
+    """How many processes render the chunks of one bulk document (1: in this process)."""
+    configured = getattr(settings, "DOCUMENTS_BULK_PROCESSES", None)
+    return max(1, configured if configured is not None else min(4, os.cpu_count() or 1))
+
+
+def _render_chunks(renderings, chunk_done):
+    """The PDF of each rendering, in order; ``chunk_done(index)`` as each one is ready."""
+    processes = min(bulk_processes(), len(renderings))
+    parallel = processes > 1 and all(is_plain(rendering) for rendering in renderings)
+    if not parallel:
+        pdfs = []
+        for index, rendering in enumerate(renderings):
+            pdfs.append(render_pdf(rendering))
+            chunk_done(index)
+        return pdfs
+    from .render_process import render_in_processes  # noqa: PLC0415
+
+    jobs = [(render_html(r), write_options(r)) for r in renderings]
+    return render_in_processes(jobs, processes, chunk_done)
 
 
 def _store(document, pdf, filename):

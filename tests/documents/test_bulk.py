@@ -126,3 +126,46 @@ def test_progress_page_shows_the_worker_s_progress_while_pending(admin_client):
     assert 'http-equiv="refresh"' in html
     assert 'value="2"' in html and "67" in html
     assert admin_client.get(url, {"format": "json"}).json()["done"] == 2
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_failing_chunk_fails_the_whole_bulk_document_and_stores_no_file(
+    processes, monkeypatch, settings
+):
+    """WeasyPrint fails on the second of three chunks (in this process or in a renderer
+    process): the document is failed, with no file, and no later chunk is reported."""
+    import dataclasses
+
+    from solidaire.documents import registry
+
+    settings.DOCUMENTS_BULK_PROCESSES = processes
+    settings.DOCUMENTS_RENDER_EAGERLY = False
+    kind = DocumentKind.SHIPMENT_SHEETS_BULK
+    renderer = registry.get_renderer(kind)
+    monkeypatch.setitem(registry._renderers, kind, dataclasses.replace(renderer, chunk_size=1))
+    shipments = many_shipments(3)
+    original = registry.get_renderer(kind).render
+
+    def render(objects):
+        rendering = original(objects)
+        if objects[0].pk == shipments[1].pk:
+            rendering.pdf_variant = "no-such-variant"  # WeasyPrint raises KeyError
+        return rendering
+
+    monkeypatch.setitem(
+        registry._renderers, kind, dataclasses.replace(renderer, chunk_size=1, render=render)
+    )
+    document = document_services.request_bulk_document(
+        type(shipments[0]), [s.pk for s in shipments], kind
+    )
+    progress = []
+    document = document_services.generate_document(
+        document.pk, on_progress=lambda done, total: progress.append(done)
+    )
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert "no-such-variant" in document.error
+    assert not document.file and not document.sha256
+    assert document.progress_done == 0
+    # The chunk before the failing one may be reported done; none after it.
+    assert progress in ([], [1])

@@ -257,3 +257,31 @@ def test_shipment_sheet_lists_site_contact_parcels_and_every_serial(delivered_al
     for serial in serials:
         assert serial in raw
     assert "Réception par le centre" in text
+
+
+def test_shipment_sheet_weight_comes_from_the_devices_when_none_was_entered(
+    delivered_allocation,
+):
+    """18 devices of 7.50 kg (the factory's model weight) and no weight entered: ≈ 135 kg;
+    one device of a model without a weight: no estimate."""
+    from equipements.documents import shipment_sheets
+
+    shipment = ShipmentFactory(
+        site=delivered_allocation.application.site, status=ShipmentStatus.SHIPPED
+    )
+    delivered_allocation.shipment = shipment
+    delivered_allocation.save(update_fields=["shipment"])
+    assert shipment.weight_kg is None
+    data = ready(shipment, DocumentKind.SHIPMENT_SHEET).file.read()
+    assert "≈ 135,0 kg" in compact(pdf_text(data))
+
+    picked = delivered_allocation.lines.get().allocated_items.select_related("item").first()
+    model = picked.item.device_model
+    model.weight_kg = None
+    model.save(update_fields=["weight_kg"])
+    [sheet] = shipment_sheets([shipment])
+    assert (sheet["weight_kg"], sheet["weight_is_estimate"]) == (None, False)
+    shipment.weight_kg = Decimal("20")
+    shipment.save(update_fields=["weight_kg"])
+    [sheet] = shipment_sheets([shipment])
+    assert (sheet["weight_kg"], sheet["weight_is_estimate"]) == (Decimal("20"), False)
