@@ -82,21 +82,6 @@ def _snapshot_key(part):
     return f"impact-dashboard:v1:{get_language()}:{part}"
 
 
-def _cache_get(key):
-    try:
-        return cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation, never a failure
-        logger.warning("impact dashboard: cache unavailable", exc_info=True)
-        return None
-
-
-def _cache_set(values, timeout):
-    try:
-        cache.set_many(values, timeout)
-    except Exception:  # noqa: BLE001
-        logger.warning("impact dashboard: cache unavailable", exc_info=True)
-
-
 def dashboard_snapshot(*, refresh=False, with_tables=False):
     """The dashboard of every call past its preparation: ``{"computed_at", "call_count",
     "body"}``, ``body`` being the rendered figures, charts and tables; with ``with_tables``,
@@ -104,13 +89,13 @@ def dashboard_snapshot(*, refresh=False, with_tables=False):
 
     Served from the cache for ``dashboard_cache_seconds()`` unless ``refresh``. The tables
     are cached apart: the page does not pay for unpickling them. A cache that does not
-    answer only costs a computation.
+    answer (``solidaire.cache``) only costs a computation.
     """
     timeout = dashboard_cache_seconds()
     if timeout and not refresh:
-        snapshot = _cache_get(_snapshot_key("page"))
+        snapshot = cache.get(_snapshot_key("page"))
         if snapshot is not None and with_tables:
-            tables = _cache_get(_snapshot_key(snapshot["computed_at"].isoformat()))
+            tables = cache.get(_snapshot_key(snapshot["computed_at"].isoformat()))
             snapshot = None if tables is None else {**snapshot, "tables": tables}
         if snapshot is not None:
             return snapshot
@@ -126,7 +111,7 @@ def dashboard_snapshot(*, refresh=False, with_tables=False):
     logger.info("impact dashboard computed in %.0f ms", 1000 * (time.perf_counter() - started))
     if timeout:
         tables_key = _snapshot_key(snapshot["computed_at"].isoformat())
-        _cache_set({_snapshot_key("page"): snapshot, tables_key: data["tables"]}, timeout)
+        cache.set_many({_snapshot_key("page"): snapshot, tables_key: data["tables"]}, timeout)
     return {**snapshot, "tables": data["tables"]}
 
 
