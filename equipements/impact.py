@@ -28,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber, TruncMonth
 
 from appels.models import Application, ApplicationStatus, Call, PackType, Rating, SurveyAnswer
+from centres.geography import region_of
 
 from .models import (
     AllocatedItem,
@@ -381,6 +382,22 @@ def breakdown(calls, by=None):
             },
         ),
     ]
+    delivery, resolution = _median_delays(calls, by)
+    groups = set().union(*families) | set(delivery) | set(resolution)
+    if by is None:
+        groups = {None}
+    empty = _empty_figures()
+    result = {}
+    for group in groups:
+        figures = dict(empty)
+        for family in families:
+            figures.update(family.get(group, {}))
+        result[group] = _complete(figures, delivery.get(group), resolution.get(group))
+    return result
+
+
+def _median_delays(calls, by):
+    """``({group: median delivery days}, {group: median resolution days})``: two queries."""
     delivery = _medians(
         _delivered_allocations(calls),
         _group_path(ALLOCATION_TO_APPLICATION, by),
@@ -393,20 +410,37 @@ def breakdown(calls, by=None):
         _ticket_group(calls, by),
         ExpressionWrapper(F("resolved_at") - F("opened_at"), output_field=DurationField()),
     )
-    groups = set().union(*families) | set(delivery) | set(resolution)
-    if by is None:
-        groups = {None}
+    return delivery, resolution
+
+
+def _complete(figures, median_delivery_days, median_resolution_days):
+    figures["median_delivery_days"] = median_delivery_days
+    figures["median_resolution_days"] = median_resolution_days
+    figures["average_pack_price"] = _ratio(figures["paid"], figures["packs"])
+    return _finish(figures)
+
+
+def area_breakdowns(calls):
+    """``(per region, per department)`` figures of ``calls``, as ``breakdown`` gives them.
+
+    A centre lies in one department and its region is its department's: every count and
+    sum of a region (distinct centres included) is the sum of its departments', so only
+    the regions' medians are queried (two queries instead of seven).
+    """
+    departments = breakdown(calls, "department")
+    delivery, resolution = _median_delays(calls, "region")
     empty = _empty_figures()
-    result = {}
-    for group in groups:
-        figures = dict(empty)
-        for family in families:
-            figures.update(family.get(group, {}))
-        figures["median_delivery_days"] = delivery.get(group)
-        figures["median_resolution_days"] = resolution.get(group)
-        figures["average_pack_price"] = _ratio(figures["paid"], figures["packs"])
-        result[group] = _finish(figures)
-    return result
+    additive = [key for key in empty if not key.startswith("median_")]
+    sums = {}
+    for code, figures in departments.items():
+        region = sums.setdefault(region_of(code), dict(empty))
+        for key in additive:
+            region[key] += figures[key]
+    regions = {
+        code: _complete(figures, delivery.get(code), resolution.get(code))
+        for code, figures in sums.items()
+    }
+    return regions, departments
 
 
 def equipment_by_pack_type(calls):

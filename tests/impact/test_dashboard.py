@@ -145,7 +145,7 @@ def test_dashboard_runs_the_same_number_of_queries_for_3_and_30_calls(manager_cl
     with_30 = count_queries(manager_client, url)
     print(f"dashboard queries: {with_3} with 3 calls, {with_30} with 30 calls")
     assert with_3 == with_30
-    assert with_30 <= 45
+    assert with_30 <= 35  # computed (no snapshot in tests): 28 for the figures
     html = manager_client.get(url).content.decode()
     for call in calls:
         assert reverse("impact:call", args=[call.pk]) in html

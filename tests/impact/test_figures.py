@@ -113,6 +113,28 @@ def test_figures_per_region_and_department(dataset):
     assert departments["59"]["applications_received"] == 2
 
 
+def test_regions_added_up_from_departments_match_the_regions_grouped_in_sql(build, dataset):
+    # Two departments of one region, and a centre equipped in two calls: its region counts
+    # it once per selection, as the grouped query does.
+    second = build.call(edition="2032", slug="edition-2032")
+    for department in ("22", "35"):
+        application = build.application(second, department=department)
+        build.equip(application, desktops=2, fleets=1, decided_on=DECIDED)
+        build.survey(application, satisfaction=3, opened=True)
+    again = build.application(second, department="59")
+    again.centre = dataset.applications.get(
+        status=ApplicationStatus.SELECTED, centre__department="59"
+    ).centre
+    again.save()
+    build.equip(again, desktops=1, decided_on=DECIDED)
+    for calls in (calls_of(dataset), Call.objects.all()):
+        regions, departments = impact.area_breakdowns(calls)
+        assert regions == impact.breakdown(calls, "region")
+        assert departments == impact.breakdown(calls, "department")
+    assert regions["BRE"]["centres_equipped"] == 3
+    assert regions["HDF"]["centres_equipped"] == 1
+
+
 def test_figures_per_call_keep_calls_apart(build, dataset):
     other = build.call(edition="2032")
     e = build.application(other, department="75")
