@@ -39,33 +39,38 @@ def serve():
         results.flush()
 
 
-def render_in_processes(jobs, processes, on_ready):
-    """The PDF of each ``(html, options)`` job, in order, rendered by ``processes`` children.
+def render_in_processes(jobs, count, processes, on_ready):
+    """The PDF of each of the ``count`` ``(html, options)`` jobs, in order, rendered by
+    ``processes`` children.
 
-    ``on_ready(index)`` is called in order, as soon as the jobs up to ``index`` are done.
-    The first failure stops every child and raises.
+    ``jobs`` may be a generator: it is consumed as children become free, so the children
+    start (about a second each) while the first HTML is built. ``on_ready(index)`` is called
+    in order, as soon as the jobs up to ``index`` are done. The first failure stops every
+    child and raises.
     """
-    pdfs = [None] * len(jobs)
-    pending = iter(enumerate(jobs))
+    pdfs = [None] * count
+    pending = enumerate(jobs)
     reported = 0
     children = []
     selector = selectors.DefaultSelector()
     env = {**os.environ}
     env.setdefault("DJANGO_SETTINGS_MODULE", "solidaire.settings")
     try:
-        for _ in range(min(processes, len(jobs))):
-            child = subprocess.Popen(
-                [sys.executable, "-c", CHILD_COMMAND],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                cwd=settings.BASE_DIR,
-                env=env,
+        for _ in range(min(processes, count)):
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", CHILD_COMMAND],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    cwd=settings.BASE_DIR,
+                    env=env,
+                )
             )
-            children.append(child)
+        for child in children:
             if not _send(child, pending):
                 break
             selector.register(child.stdout, selectors.EVENT_READ, child)
-        while reported < len(jobs):
+        while reported < count:
             for key, _events in selector.select():
                 child = key.data
                 try:
@@ -77,14 +82,14 @@ def render_in_processes(jobs, processes, on_ready):
                 pdfs[index] = payload
                 if not _send(child, pending):
                     selector.unregister(child.stdout)
-                while reported < len(jobs) and pdfs[reported] is not None:
+                while reported < count and pdfs[reported] is not None:
                     on_ready(reported)
                     reported += 1
     finally:
         selector.close()
         for child in children:
             child.stdin.close()
-            if child.poll() is None and reported < len(jobs):
+            if child.poll() is None and reported < count:
                 child.kill()
             child.wait()
             child.stdout.close()

@@ -306,8 +306,8 @@ def _render_chunks(renderings, chunk_done):
         return pdfs
     from .render_process import render_in_processes  # noqa: PLC0415
 
-    jobs = [(render_html(r), write_options(r)) for r in renderings]
-    return render_in_processes(jobs, processes, chunk_done)
+    jobs = ((render_html(r), write_options(r)) for r in renderings)
+    return render_in_processes(jobs, len(renderings), processes, chunk_done)
 
 
 def _store(document, pdf, filename):
