@@ -75,7 +75,9 @@ def _dashboard_charts(data):
 def dashboard_cache_seconds():
     """How long the dashboard's snapshot is served (0: computed at each request). Defaults
     to the public figures' duration."""
-    return getattr(settings, "IMPACT_FIGURES_CACHE_SECONDS", settings.PUBLIC_FIGURES_CACHE_SECONDS)
+    if settings.IMPACT_FIGURES_CACHE_SECONDS is not None:
+        return settings.IMPACT_FIGURES_CACHE_SECONDS
+    return settings.PUBLIC_FIGURES_CACHE_SECONDS
 
 
 def _snapshot_key(part):

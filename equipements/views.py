@@ -61,7 +61,9 @@ class HomeView(TemplateView):
 def home_cache_seconds():
     """How long the home's content (open calls, impact) is served as rendered: a minute at
     most, never longer than the public figures' cache (0 in tests: rendered each time)."""
-    return getattr(settings, "HOME_CACHE_SECONDS", min(60, settings.PUBLIC_FIGURES_CACHE_SECONDS))
+    if settings.HOME_CACHE_SECONDS is not None:
+        return settings.HOME_CACHE_SECONDS
+    return min(60, settings.PUBLIC_FIGURES_CACHE_SECONDS)
 
 
 def home_content():

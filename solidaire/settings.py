@@ -332,6 +332,11 @@ SURVEY_SATISFIED_MIN = 3
 # The public home's figures and charts are cached this long (seconds; 0: never), under a key
 # that changes with the published calls, deliveries and survey answers.
 PUBLIC_FIGURES_CACHE_SECONDS = env.int("PUBLIC_FIGURES_CACHE_SECONDS", default=300)
+# The home's rendered content (open calls, impact section): unset, a minute at most and never
+# longer than the figures.  The programme managers' impact dashboard: unset, as long as the
+# public figures (it shows when its figures were computed and can recompute them at once).
+HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=None)
+IMPACT_FIGURES_CACHE_SECONDS = env.int("IMPACT_FIGURES_CACHE_SECONDS", default=None)
 # Environmental impact of reuse, per device of a pack kind (``PackType.Kind``) delivered
 # second-hand (any grade but "new"): the e-waste not produced (kg, the device kept in use
 # rather than discarded) and the greenhouse gases not emitted (kg CO2e, the manufacture of
@@ -391,6 +396,9 @@ INVOICE_VAT_EXEMPTION_MENTION = env.str(
 # Documents (agreements, invoices, shipment sheets) rendered by the workers. The issuer is
 # the operator named on agreements and shipment sheets (invoices copy the call's operator).
 DOCUMENTS_LANGUAGE = env.str("DOCUMENTS_LANGUAGE", default="fr")
+# Processes rendering the chunks of one bulk PDF (300 shipment sheets) side by side; unset:
+# as many as the machine's cores, four at most; 1: in the worker's own process.
+DOCUMENTS_BULK_PROCESSES = env.int("DOCUMENTS_BULK_PROCESSES", default=None)
 DOCUMENTS_ISSUER_NAME = env.str("DOCUMENTS_ISSUER_NAME", default="Solidatech")
 DOCUMENTS_ISSUER_LEGAL_FORM = env.str(
     "DOCUMENTS_ISSUER_LEGAL_FORM", default="Association loi 1901 reconnue d’intérêt général"

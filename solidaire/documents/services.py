@@ -290,7 +290,7 @@ def _produce_bulk(document, renderer, model, on_progress):
 
 def bulk_processes():
     """How many processes render the chunks of one bulk document (1: in this process)."""
-    configured = getattr(settings, "DOCUMENTS_BULK_PROCESSES", None)
+    configured = settings.DOCUMENTS_BULK_PROCESSES
     return max(1, configured if configured is not None else min(4, os.cpu_count() or 1))
 
 
