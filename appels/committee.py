@@ -9,7 +9,6 @@ through ``appels.services``.
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +23,15 @@ from solidaire.errors import DomainError
 
 from . import services
 from .models import ApplicationStatus, CallStatus
-from .ranking import filter_rows, load_applications, proposal_for, ranked_rows, ranking
+from .ranking import (
+    call_lines,
+    filter_rows,
+    granted_by_offer,
+    load_applications,
+    proposal_for,
+    ranked_rows,
+    ranking,
+)
 from .resources import RankingResource
 
 RANKING_PAGE_SIZE = 50
@@ -48,16 +55,9 @@ class CommitteeView:
         self.region = request.GET.get("region", "")
         if self.region not in Region.values:
             self.region = ""
-        self.offers = list(
-            call.offers.select_related("pack_type")
-            .annotate(
-                granted=Sum(
-                    "lines__granted_quantity",
-                    filter=Q(lines__application__status=ApplicationStatus.SELECTED),
-                )
-            )
-            .order_by("pack_type__name")
-        )
+        self.offers = list(call.offers.select_related("pack_type").order_by("pack_type__name"))
+        # Read once: the stock table adds up its granted packs, the proposal its requests.
+        self.lines = call_lines(call)
         offer = request.GET.get("offer", "")
         self.offer = offer if offer in {str(o.pk) for o in self.offers} else ""
 
@@ -82,7 +82,11 @@ class CommitteeView:
         """The ranking's rows (figures only, see ``ranking.ranked_rows``) as filtered, with
         the proposal for the whole call while decisions are open."""
         everything = ranked_rows(self.call)
-        proposals = proposal_for(self.call, everything) if self.is_open else {}
+        proposals = (
+            proposal_for(self.call, everything, offers=self.offers, lines=self.lines)
+            if self.is_open
+            else {}
+        )
         rows = filter_rows(everything, region=self.region, offer=self.offer)
         for row in rows:
             row.proposal = proposals.get(row.application_id)
@@ -120,6 +124,7 @@ class CommitteeView:
             row.html = row_html(
                 row, position=position, is_open=self.is_open, words=words, outcomes=outcomes
             )
+        granted = granted_by_offer(self.lines)
         context = {
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,
@@ -130,8 +135,8 @@ class CommitteeView:
             "stock": [
                 {
                     "offer": offer,
-                    "granted": offer.granted or 0,
-                    "remaining": offer.quantity_available - (offer.granted or 0),
+                    "granted": granted.get(offer.pk, 0),
+                    "remaining": offer.quantity_available - granted.get(offer.pk, 0),
                 }
                 for offer in self.offers
             ],
