@@ -1,7 +1,11 @@
-"""Portal forms of the application journey (django-crispy-forms, Bootstrap 5)."""
+"""Portal forms of the application journey (Bootstrap 5).
+
+The application's steps render their fields with ``appels/_form_fields.html`` (plain Django
+rendering): crispy-forms took about half of a step's time (make bench). The agreement and the
+survey still use crispy-forms.
+"""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +20,38 @@ class PortalFormHelper(FormHelper):
     disable_csrf = True
 
 
-class ProjectForm(forms.ModelForm):
+class BootstrapFields:
+    """Bootstrap 5 classes on the widgets, ``is-invalid`` on those of fields in error, for
+    ``appels/_form_fields.html``; Django itself adds ``aria-invalid`` and points
+    ``aria-describedby`` at the help text and the errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def style_widgets(self):
+        """Idempotent: a form adding fields in its ``__init__`` calls it again at the end."""
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            classes = widget.attrs.get("class", "").split()
+            if css not in classes:
+                widget.attrs["class"] = " ".join([*classes, css])
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class ProjectForm(BootstrapFields, forms.ModelForm):
     """Step 1: the digital-mediation project."""
 
     class Meta:
@@ -53,11 +88,9 @@ class ProjectForm(forms.ModelForm):
         beneficiaries.widget.attrs.update(min=1, max=1_000_000)
         if not call.requires_aim:
             del self.fields["aim"]
-        self.helper = PortalFormHelper()
-        self.helper.layout = Layout(*[Field(name) for name in self.fields])
 
 
-class RequestForm(forms.Form):
+class RequestForm(BootstrapFields, forms.Form):
     """Step 2: packs requested per offer and the receiving site."""
 
     site = forms.ModelChoiceField(
@@ -73,7 +106,6 @@ class RequestForm(forms.Form):
         self.fields["site"].queryset = application.centre.sites.filter(is_active=True)
         requested = {line.offer_id: line.requested_quantity for line in application.lines.all()}
         self.offers = list(application.call.offers.select_related("pack_type"))
-        fields = []
         for offer in self.offers:
             name = self.offer_field_name(offer)
             self.fields[name] = forms.IntegerField(
@@ -88,11 +120,11 @@ class RequestForm(forms.Form):
                     "min_value": _("La quantité ne peut pas être négative."),
                 },
             )
-            fields.append(Field(name))
+        # The offers first, then the site (declared first, above).
+        self.order_fields([*(self.offer_field_name(offer) for offer in self.offers), "site"])
         if application.site_id:
             self.fields["site"].initial = application.site_id
-        self.helper = PortalFormHelper()
-        self.helper.layout = Layout(Div(*fields), Field("site"))
+        self.style_widgets()
 
     @staticmethod
     def offer_field_name(offer):
@@ -105,7 +137,7 @@ class RequestForm(forms.Form):
         }
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(BootstrapFields, forms.Form):
     """Step 3: a supporting document (PDF, JPEG or PNG, 10 MB at most)."""
 
     file = forms.FileField(
@@ -119,10 +151,6 @@ class AttachmentForm(forms.Form):
         required=False,
         help_text=_("Par exemple : budget prévisionnel, statuts, photo du local."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = PortalFormHelper()
 
 
 class AgreementSignatureForm(forms.Form):
