@@ -49,3 +49,28 @@ def test_the_request_step_reads_each_offer_with_its_pack_type_at_once(
         response = client.get(url)
     assert response.status_code == 200
     assert len(response.context["form"].offers) == offers + 1
+
+
+def test_a_refused_step_shows_each_error_next_to_its_field_for_assistive_technology(
+    client, staff_user, draft
+):
+    offer = CallOfferFactory(call=draft.call, per_centre_cap=2)
+    client.force_login(staff_user)
+    url = reverse("appels:application_step", args=[draft.pk, "demande"])
+
+    html = client.post(url, {f"offer_{offer.pk}": "5", "site": ""}).content.decode()
+
+    for name in (f"offer_{offer.pk}", "site"):
+        field_id = f"id_{name}"
+        assert f'<label for="{field_id}" class="form-label requiredField">' in html
+        assert f'aria-describedby="{field_id}_helptext {field_id}_error" id="{field_id}"' in html
+        assert f'<div id="{field_id}_error" class="invalid-feedback">' in html
+    assert 'class="form-control is-invalid" required aria-invalid="true"' in html
+    assert 'class="form-select is-invalid" required aria-invalid="true"' in html
+    assert "Au plus 2 pack(s) par centre." in html
+    # Fields without errors are not marked.
+    step = client.get(reverse("appels:application_step", args=[draft.pk, "projet"]))
+    assert "is-invalid" not in step.content.decode()
+    assert 'class="form-control" aria-describedby="id_title_helptext" id="id_title"' in (
+        step.content.decode()
+    )
