@@ -273,8 +273,13 @@ def call_lines(call):
     """Every requested line of the call as ``(application id, offer id, requested, granted,
     application status)``; one query. The committee's page reads it once for both the stock
     table and the proposal."""
+    # Found through the call's offers (their index), unordered: the model's ordering sorted
+    # them by application, 3x slower at national scale. The application's call is checked
+    # too, as services.set_application_request does.
     return list(
-        ApplicationLine.objects.filter(application__call=call).values_list(
+        ApplicationLine.objects.filter(offer__call=call, application__call=call)
+        .order_by()
+        .values_list(
             "application_id",
             "offer_id",
             "requested_quantity",
