@@ -314,6 +314,9 @@ def invoice_cii_xml(invoice):
 
 # --- Shipment sheets --------------------------------------------------------------------
 
+# The sheets' own stylesheet, smaller than print.css: a bulk print lays out hundreds of them.
+SHEET_STYLESHEET = "documents/sheet.css"
+
 
 def shipment_sheets(shipments):
     """One sheet per shipment: site and contact, packs, items with serials (few queries)."""
@@ -379,6 +382,7 @@ def render_shipment_sheet(shipment):
         template_name="documents/shipment_sheets.html",
         context={"sheets": shipment_sheets([shipment]), "title": shipment.reference},
         filename=f"bordereau-{shipment.reference}.pdf",
+        stylesheet=SHEET_STYLESHEET,
     )
 
 
@@ -388,4 +392,5 @@ def render_shipment_sheets(shipments):
         template_name="documents/shipment_sheets.html",
         context={"sheets": shipment_sheets(shipments), "title": _("Bordereaux d’expédition")},
         filename="bordereaux-expedition.pdf",
+        stylesheet=SHEET_STYLESHEET,
     )

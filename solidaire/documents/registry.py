@@ -39,6 +39,8 @@ class Rendering:
     attachments: list[Attachment] = field(default_factory=list)
     # ``rdf:RDF`` blocks added to the XMP metadata (e.g. the Factur-X extension schema).
     xmp_metadata: list[bytes] = field(default_factory=list)
+    # The static print stylesheet applied to the HTML (the templates do not link it).
+    stylesheet: str = "documents/print.css"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Started by :func:`render_in_processes` as ``python -c`` children (Django set up before this
 module is imported), not with ``multiprocessing``: a Celery worker's pool process may not
-have multiprocessing children. A child reads pickled ``(index, html, options)`` jobs on
+have multiprocessing children. A child reads pickled ``(index, html, options, stylesheet)`` jobs on
 stdin and writes pickled ``(index, ok, pdf_or_error)`` on stdout; it ends when stdin
 closes, so it never outlives the process that started it.
 """
@@ -28,11 +28,11 @@ def serve():
     sys.stdout = sys.stderr
     while True:
         try:
-            index, html, options = pickle.load(jobs)
+            index, html, options, stylesheet = pickle.load(jobs)
         except EOFError:
             return
         try:
-            result = (index, True, pdf_of_html(html, options))
+            result = (index, True, pdf_of_html(html, options, stylesheet))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which fails the job
             result = (index, False, f"{type(error).__name__}: {error}")
         pickle.dump(result, results)
@@ -40,7 +40,7 @@ def serve():
 
 
 def render_in_processes(jobs, count, processes, on_ready):
-    """The PDF of each of the ``count`` ``(html, options)`` jobs, in order, rendered by
+    """The PDF of each of the ``count`` ``(html, options, stylesheet)`` jobs, in order, rendered by
     ``processes`` children.
 
     ``jobs`` may be a generator: it is consumed as children become free, so the children
@@ -100,7 +100,7 @@ def _send(child, pending):
     job = next(pending, None)
     if job is None:
         return False
-    index, (html, options) = job
-    pickle.dump((index, html, options), child.stdin)
+    index, (html, options, stylesheet) = job
+    pickle.dump((index, html, options, stylesheet), child.stdin)
     child.stdin.flush()
     return True

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 # Documents resolve relative URLs against this base; only its static part is served.
 BASE_URL = "https://documents.solidaire.invalid/"
 STATIC_PREFIX = BASE_URL + "static/"
-# Applied to every document by ``render_pdf`` (the templates do not link it).
+# Applied by ``render_pdf`` to every document whose rendering names no other stylesheet
+# (the templates do not link it).
 PRINT_STYLESHEET = "documents/print.css"
 
 
@@ -96,9 +97,9 @@ def font_configuration():
 _stylesheets = {}
 
 
-def print_stylesheet():
-    """The parsed print stylesheet, parsed again only when its file changes."""
-    url = STATIC_PREFIX + PRINT_STYLESHEET
+def print_stylesheet(name=PRINT_STYLESHEET):
+    """A parsed print stylesheet (a static path), parsed again only when its file changes."""
+    url = STATIC_PREFIX + name
     stat = os.stat(_static_path(url))
     key = (stat.st_mtime_ns, stat.st_size)
     cached = _stylesheets.get(url)
@@ -132,12 +133,14 @@ def write_options(rendering):
     return options
 
 
-def layout_html(html, **options):
+def layout_html(html, stylesheet=PRINT_STYLESHEET, **options):
     """WeasyPrint's laid-out document of our HTML, with the process's fonts and stylesheet."""
     weasyprint = _weasyprint()
     return weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher()
-    ).render(stylesheets=[print_stylesheet()], font_config=font_configuration(), **options)
+    ).render(
+        stylesheets=[print_stylesheet(stylesheet)], font_config=font_configuration(), **options
+    )
 
 
 def is_plain(rendering):
@@ -148,11 +151,11 @@ def is_plain(rendering):
     )
 
 
-def pdf_of_html(html, options):
+def pdf_of_html(html, options, stylesheet=PRINT_STYLESHEET):
     """The PDF bytes of one of our HTML documents (a top-level function: a process pool
     runs it)."""
     output = BytesIO()
-    layout_html(html, **options).write_pdf(output, **options)
+    layout_html(html, stylesheet, **options).write_pdf(output, **options)
     return output.getvalue()
 
 
@@ -160,7 +163,7 @@ def render_pdf(rendering):
     """The PDF bytes of a :class:`~solidaire.documents.registry.Rendering`."""
     weasyprint = _weasyprint()
     options = write_options(rendering)
-    document = layout_html(render_html(rendering), **options)
+    document = layout_html(render_html(rendering), rendering.stylesheet, **options)
     metadata = document.metadata
     for name, value in rendering.metadata.items():
         setattr(metadata, name, value)

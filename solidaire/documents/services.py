@@ -306,7 +306,7 @@ def _render_chunks(renderings, chunk_done):
         return pdfs
     from .render_process import render_in_processes  # noqa: PLC0415
 
-    jobs = ((render_html(r), write_options(r)) for r in renderings)
+    jobs = ((render_html(r), write_options(r), r.stylesheet) for r in renderings)
     return render_in_processes(jobs, len(renderings), processes, chunk_done)
 
 

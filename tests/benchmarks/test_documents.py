@@ -119,7 +119,6 @@ def bare_render_of(rendering, *, warm):
 
     from solidaire.documents.rendering import (
         BASE_URL,
-        PRINT_STYLESHEET,
         STATIC_PREFIX,
         layout_html,
         render_html,
@@ -130,11 +129,13 @@ def bare_render_of(rendering, *, warm):
     html = render_html(rendering)
     options = write_options(rendering)
     if warm:
-        return lambda: layout_html(html, **options).write_pdf(BytesIO(), **options)
+        return lambda: layout_html(html, rendering.stylesheet, **options).write_pdf(
+            BytesIO(), **options
+        )
 
     def cold():
         fetcher = static_only_fetcher()
-        stylesheet = weasyprint.CSS(url=STATIC_PREFIX + PRINT_STYLESHEET, url_fetcher=fetcher)
+        stylesheet = weasyprint.CSS(url=STATIC_PREFIX + rendering.stylesheet, url_fetcher=fetcher)
         weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf(
             BytesIO(), stylesheets=[stylesheet], **options
         )
