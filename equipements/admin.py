@@ -140,6 +140,11 @@ class BatchImportForm(ImportForm):
         ),
     )
 
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        services.check_import_file(upload)
+        return upload
+
 
 class BatchConfirmImportForm(ConfirmImportForm):
     batch = forms.ModelChoiceField(queryset=Batch.objects.all(), widget=forms.HiddenInput)

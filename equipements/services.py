@@ -5,6 +5,7 @@ numbering invoices). Illegal moves raise :class:`~solidaire.errors.DomainError`.
 """
 
 import uuid
+import zipfile
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -286,6 +287,53 @@ def import_report(result):
                 text = f"{field} : {message}" if label else str(message)
                 rows.append((invalid.number + 1, text))
     return sorted(rows, key=lambda row: row[0])
+
+
+# A batch file is a few thousand rows: a few megabytes at most.  An XLSX file is a zip archive
+# that the import unpacks in memory, so what it unpacks to is bounded too (a zip bomb of a
+# few kilobytes can unpack to gigabytes).
+IMPORT_MAX_FILE_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+IMPORT_MAX_ZIP_PARTS = 100
+IMPORT_MAX_COMPRESSION_RATIO = 100
+
+
+def check_import_file(upload):
+    """Refuse a batch file that would cost more to read than any real batch: over 5 MB, or a
+    spreadsheet (zip) that unpacks to more than 50 MB, holds more than 100 parts, or one of
+    whose parts is compressed more than 100 to 1.  Reads only the zip's directory."""
+    if upload.size > IMPORT_MAX_FILE_BYTES:
+        raise DomainError(
+            _("Le fichier dépasse %(size)s Mo : découpez le lot en plusieurs fichiers.")
+            % {"size": IMPORT_MAX_FILE_BYTES // (1024 * 1024)},
+            code="import_too_large",
+        )
+    upload.seek(0)
+    is_zip = zipfile.is_zipfile(upload)
+    upload.seek(0)
+    if not is_zip:
+        return
+    refused = DomainError(
+        _(
+            "Ce classeur se décompresse en un volume anormal (archive piégée ?) : "
+            "enregistrez-le à nouveau depuis votre tableur, ou exportez-le en CSV."
+        ),
+        code="import_zip_bomb",
+    )
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise DomainError(_("Ce classeur est illisible."), code="import_bad_zip") from error
+    finally:
+        upload.seek(0)
+    if len(parts) > IMPORT_MAX_ZIP_PARTS:
+        raise refused
+    if sum(part.file_size for part in parts) > IMPORT_MAX_UNPACKED_BYTES:
+        raise refused
+    for part in parts:
+        if part.file_size > IMPORT_MAX_COMPRESSION_RATIO * max(part.compress_size, 1024):
+            raise refused
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Import of a refurbisher's batch: all or nothing, with an exact row-by-row report."""
 
 import io
+import zipfile
 
 import pytest
 import tablib
@@ -197,3 +198,77 @@ def test_the_admin_preview_of_a_bad_file_offers_no_confirmation(client, catalogu
     assert preview.context.get("confirm_form") is None
     assert "Grade « Z » invalide" in preview.content.decode()
     assert not Item.objects.exists()
+
+
+def _importer(client):
+    """A logged-in logistics user and a batch; returns ``post(name, content)``."""
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=roles.LOGISTICS))
+    client.force_login(user)
+    batch = BatchFactory()
+    url = reverse("admin:equipements_item_import")
+    choices = client.get(url).context["form"].fields["format"].choices
+
+    def post(name, content):
+        extension = name.rsplit(".", 1)[1]
+        fmt_index = next(value for value, label in choices if label.lower() == extension)
+        return client.post(
+            url,
+            {
+                "import_file": SimpleUploadedFile(name, content),
+                "format": fmt_index,
+                "batch": batch.pk,
+            },
+        )
+
+    return post
+
+
+def _zip_bomb(catalogue_rows):
+    """A real workbook plus one part of 20 MB of zeros (about 20 kB once compressed)."""
+    buffer = io.BytesIO(_xlsx(catalogue_rows))
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b"\0" * (20 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_workbook_is_refused_next_to_the_file_field(client, catalogue, db_state):
+    content = _zip_bomb([row("SN-A")])
+    assert len(content) < 100 * 1024  # small on the wire, huge once unpacked
+
+    post = _importer(client)
+    before = db_state()
+    response = post("lot.xlsx", content)
+
+    assert response.status_code == 200
+    assert response.context.get("confirm_form") is None
+    errors = response.context["form"].errors["import_file"]
+    assert any("archive piégée" in error for error in errors)
+    assert db_state() == before
+
+
+def test_a_file_over_5_mb_is_refused(client, catalogue, db_state):
+    content = dataset([row("SN-A")]).export("csv").encode() + b"\n" * (6 * 1024 * 1024)
+
+    post = _importer(client)
+    before = db_state()
+    response = post("lot.csv", content)
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["import_file"]
+    assert any("dépasse 5 Mo" in error for error in errors)
+    assert db_state() == before
+
+
+def test_a_workbook_of_too_many_parts_is_refused(catalogue):
+    many = io.BytesIO()
+    with zipfile.ZipFile(many, "w") as archive:
+        for index in range(services.IMPORT_MAX_ZIP_PARTS + 1):
+            archive.writestr(f"part{index}.xml", b"<a/>")
+
+    with pytest.raises(services.DomainError):
+        services.check_import_file(SimpleUploadedFile("lot.xlsx", many.getvalue()))
+    # A genuine workbook passes, and is left readable from its start.
+    upload = SimpleUploadedFile("lot.xlsx", _xlsx([row("SN-A")]))
+    services.check_import_file(upload)
+    assert upload.read(2) == b"PK"
