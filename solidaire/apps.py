@@ -7,4 +7,6 @@ class SolidaireConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self):
-        from . import checks  # noqa: F401, PLC0415 - registers the deployment checks
+        from . import admin_hardening, checks  # noqa: F401, PLC0415 - deployment checks
+
+        admin_hardening.apply()
