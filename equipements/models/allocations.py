@@ -134,12 +134,17 @@ class AllocationLine(models.Model):
     def __str__(self):
         return f"{self.quantity} × {self.pack_type}"
 
+    # Both are None on a line not filled in yet (a blank inline form shown again).
     @property
     def device_count(self):
+        if self.quantity is None or self.units_per_pack is None:
+            return None
         return self.quantity * self.units_per_pack
 
     @property
     def total_price(self):
+        if self.quantity is None or self.unit_price is None:
+            return None
         return self.quantity * self.unit_price
 
 

@@ -1,7 +1,8 @@
 """Hostile input on every admin form and admin action: never a 500, never a partial write.
 
 The admins are read from ``django.contrib.admin.site``, so a new one is covered as soon as
-it is registered. For each add page a superuser may open, hypothesis fills every field of
+it is registered. For each add page a superuser may open, and the change page of each
+model's first row, hypothesis fills every field of
 the page's own form (read from the GET response) with the values of
 ``test_hostile_input`` (long strings, HTML and JavaScript, SQL fragments, unicode edge
 cases, huge numbers), and leaves each inline's management form empty, missing or forged.
@@ -24,7 +25,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import UserFactory
+from tests.factories import DecisionFactory, ScoreFactory, UserFactory
 from tests.portal.conftest import private_dir, world  # noqa: F401 - fixtures
 from tests.security.test_hostile_input import ENGLISH, NASTY, hostile_text
 
@@ -60,8 +61,11 @@ def url_name(model_admin, view):
 
 @pytest.fixture
 def superuser(world):  # noqa: F811
-    """A superuser, with centre A's draft, selected application and shipment as rows."""
+    """A superuser, with centre A's draft, selected application and shipment, a review and a
+    decision as rows."""
     world.draft, world.submitted, world.selected, world.shipment, world.ticket  # noqa: B018
+    ScoreFactory()  # a review with its score, on a call in review with its offer
+    DecisionFactory()
     return UserFactory(is_staff=True, is_superuser=True, email="admin@example.org")
 
 
@@ -127,9 +131,31 @@ def test_hostile_add_posts_never_fail_nor_write_half(client, superuser, db_state
     if not admin_of.has_add_permission(superuser_request(superuser)):
         pytest.skip(f"{label}: no add view")
     client.force_login(superuser)
-    url = reverse(url_name(admin_of, "add"))
+    hostile_post(client, reverse(url_name(admin_of, "add")), data, db_state, admin_of.model)
+
+
+@pytest.mark.parametrize("label", LABELS)
+@HYPOTHESIS
+@given(data=st.data())
+def test_hostile_change_posts_never_fail_nor_write_half(client, superuser, db_state, label, data):
+    """The same on the change page of the model's first row, where one exists and may be
+    changed (a locked or read-only object answers its page read-only: nothing to post)."""
+    admin_of = model_admin(label)
+    obj = admin_of.model._default_manager.order_by("pk").first()
+    request = superuser_request(superuser)
+    if obj is None or not admin_of.has_change_permission(request, obj):
+        pytest.skip(f"{label}: no row the superuser may change")
+    client.force_login(superuser)
+    url = reverse(url_name(admin_of, "change"), args=[obj.pk])
+    hostile_post(client, url, data, db_state, admin_of.model)
+
+
+def hostile_post(client, url, data, db_state, model):
+    """Post hostile values to every field of the form at ``url``; check the outcome."""
     page = client.get(url)
     assert page.status_code == 200
+    if page.context.get("adminform") is None:
+        return
     fields = form_fields(page)
     values, files = {}, {}
     for name, field in fields.items():
@@ -147,10 +173,10 @@ def test_hostile_add_posts_never_fail_nor_write_half(client, superuser, db_state
             forged = data.draw(st.sampled_from(NASTY), label=f"{prefix}-{key}")
             values[f"{prefix}-{key}"] = "" if kind == "empty" else forged
     values["_save"] = "Enregistrer"
-    before = snapshot(db_state, admin_of.model)
+    before = snapshot(db_state, model)
     with transaction.atomic():
         response = client.post(url, {**values, **files})
-        after = snapshot(db_state, admin_of.model)
+        after = snapshot(db_state, model)
         transaction.set_rollback(True)
 
     assert response.status_code != 500
