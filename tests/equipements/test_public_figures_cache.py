@@ -1,6 +1,7 @@
 """The public home's figures are cached under a key that follows the data; its content is
 served as rendered for a minute at most."""
 
+import os
 import re
 
 import pytest
@@ -27,13 +28,8 @@ def cached(settings):
     cache.clear()
 
 
-def queries_of(published):
-    with CaptureQueriesContext(connection) as queries:
-        figures = public_figures(published)
-    return len(queries), figures
-
-
-def test_figures_come_from_the_cache_until_the_data_changes(cached):
+def seed_small_scale():
+    """A few calls with deliveries and survey answers, from the national-scale generator."""
     call_command(
         "seed_scale",
         centres=30,
@@ -42,8 +38,18 @@ def test_figures_come_from_the_cache_until_the_data_changes(cached):
         items=200,
         shipments=10,
         invoices=12,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
     )
+
+
+def queries_of(published):
+    with CaptureQueriesContext(connection) as queries:
+        figures = public_figures(published)
+    return len(queries), figures
+
+
+def test_figures_come_from_the_cache_until_the_data_changes(cached):
+    seed_small_scale()
     published = Call.objects.published()
     computed, first = queries_of(published)
     assert computed > KEY_QUERIES
@@ -56,16 +62,7 @@ def test_figures_come_from_the_cache_until_the_data_changes(cached):
 
 
 def test_impact_section_is_rendered_once_per_state_of_the_data(cached):
-    call_command(
-        "seed_scale",
-        centres=30,
-        calls=2,
-        applications=50,
-        items=200,
-        shipments=10,
-        invoices=12,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
+    seed_small_scale()
     published = Call.objects.published()
     with CaptureQueriesContext(connection) as computed:
         first = public_impact(published)
@@ -108,16 +105,7 @@ def test_home_content_is_served_as_rendered_for_a_minute(cached, client, setting
 
 
 def test_cached_home_charts_get_the_nonce_of_each_request(cached, client):
-    call_command(
-        "seed_scale",
-        centres=30,
-        calls=2,
-        applications=50,
-        items=200,
-        shipments=10,
-        invoices=12,
-        stdout=open("/dev/null", "w"),  # noqa: SIM115
-    )
+    seed_small_scale()
     from django.urls import reverse  # noqa: PLC0415
 
     nonces = set()
