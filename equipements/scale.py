@@ -1064,6 +1064,11 @@ def _delete(queryset):
 @transaction.atomic
 def flush():
     """Delete the scale rows (never the demo's); invoice counters follow."""
+    if connection.vendor == "postgresql":
+        # Fresh statistics first: planned on stale ones (tables last analysed nearly empty),
+        # the nested deletes below turn into nested loops over every row, for minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     calls = Call.objects.filter(slug__startswith=SLUG_PREFIX)
     applications = Application.objects.filter(call__in=calls)
     allocations = Allocation.objects.filter(application__in=applications)
