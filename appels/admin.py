@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.roles import is_logistics, is_programme_manager, is_reviewer
 from solidaire.admin import DocumentActionsMixin
+from solidaire.admin_lists import LongListMixin
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 from solidaire.history import AuditedAdmin
@@ -798,7 +799,7 @@ def review_form_for(criteria):
 
 
 @admin.register(Review)
-class ReviewAdmin(ServiceFormMixin, AuditedAdmin):
+class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
     """Reviewers score here: their own list (to do / done), one page per application.
 
     The evaluation page shows the project, its requested equipment and attachments, one
@@ -832,10 +833,8 @@ class ReviewAdmin(ServiceFormMixin, AuditedAdmin):
         "reviewer__last_name",
     )
     autocomplete_fields = ("application", "reviewer")
-    # Tens of thousands of reviews: no date drill-down (two queries over the whole list) and
-    # no second count of the unfiltered list on every page.
-    show_full_result_count = False
-    list_per_page = 50
+    # Tens of thousands of reviews: no date drill-down (two queries over the whole list); the
+    # mixin drops the second count of the unfiltered list and builds the row links once.
     inlines = (ScoreInline,)
 
     class Media:

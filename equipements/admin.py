@@ -13,7 +13,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -22,6 +21,7 @@ from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
 from appels.models import Call
 from centres.models import Partner
 from solidaire.admin import DocumentActionsMixin, bulk_document_action
+from solidaire.admin_lists import LongListMixin
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 from solidaire.history import AuditedAdmin
@@ -46,28 +46,6 @@ from .models import (
     TicketStatus,
 )
 from .resources import ItemResource
-
-# --- Long lists -------------------------------------------------------------------------
-
-
-class LongListMixin:
-    """For the changelists of tens of thousands of rows (items, shipments).
-
-    No second ``COUNT(*)`` of the whole table, and a row checkbox written directly: the
-    form renderer's template behind Django's own took a third of the page at 100 rows. The
-    markup is the one Django renders (name, value, class, aria-label).
-    """
-
-    show_full_result_count = False
-    list_per_page = 50
-
-    def action_checkbox(self, obj):
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            admin.helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            format_html(gettext("Select this object for an action - {}"), str(obj)),
-        )
 
 
 class ProvidedByFilter(admin.SimpleListFilter):
