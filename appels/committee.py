@@ -292,8 +292,12 @@ class CommitteeView:
 
 
 def row_words():
-    """The words every row repeats, translated once per page."""
+    """The words every row repeats, translated once per page, and the applications' link
+    (reversed once, as ``(before, after)`` the application's id)."""
     return {
+        "application_url": tuple(
+            reverse("admin:appels_application_change", args=[0]).split("/0/", 1)
+        ),
         "diverge": _("Les évaluateurs divergent : à discuter en comité"),
         "disagreement": _("désaccord"),
         "select": _("retenir"),
@@ -320,7 +324,9 @@ def row_html(row, *, position, is_open, words, outcomes):
         format_html("<td>{}</td>", localize(row.rank)),
         format_html(
             '<td><a href="{}">{}</a><br><small>{} · {}</small>{}</td>',
-            reverse("admin:appels_application_change", args=[application.pk]),
+            "{}/{}/{}".format(
+                words["application_url"][0], application.pk, words["application_url"][1]
+            ),
             centre.name,
             centre.city,
             centre.get_region_display(),

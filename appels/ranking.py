@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch
 
 from .models import (
     Application,
@@ -50,6 +49,7 @@ class RankedApplication:
     reviews_expected: int = 0
     rank: int | None = None
     application: Application | None = None  # loaded by load_applications()
+    lines: list | None = None  # its requested lines, by pack type; loaded with it
     proposal: "Proposal | None" = None  # set by the committee's page while decisions are open
 
     @property
@@ -71,10 +71,6 @@ class RankedApplication:
             for value in RECOMMENDATIONS
             if value in self.recommendations
         ]
-
-    @property
-    def lines(self):
-        return self.application.lines.all()
 
 
 # The weighted total of a review is ``services.weighted_total`` computed by the database:
@@ -188,23 +184,24 @@ def ranked_rows(call):
 
 
 def load_applications(rows):
-    """Attach each row's application, with its centre, decision and requested lines (three
-    queries whatever the number of rows); returns ``rows``."""
-    applications = (
-        Application.objects.filter(pk__in=[row.application_id for row in rows])
-        .select_related("centre", "decision")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=ApplicationLine.objects.select_related("offer__pack_type").order_by(
-                    "offer__pack_type__name"
-                ),
-            )
-        )
-        .in_bulk()
-    )
+    """Attach each row's application, with its centre and decision, and its requested lines
+    with their offers (two queries whatever the number of rows); returns ``rows``.
+
+    The lines are grouped here rather than prefetched: Django's prefetch machinery cost more
+    than the query on a page of the committee's ranking (make bench).
+    """
+    ids = [row.application_id for row in rows]
+    applications = Application.objects.select_related("centre", "decision").in_bulk(ids)
+    lines = {}
+    for line in (
+        ApplicationLine.objects.filter(application_id__in=ids)
+        .select_related("offer__pack_type")
+        .order_by("offer__pack_type__name", "pk")
+    ):
+        lines.setdefault(line.application_id, []).append(line)
     for row in rows:
         row.application = applications[row.application_id]
+        row.lines = lines.get(row.application_id, [])
     return rows
 
 

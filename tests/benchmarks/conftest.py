@@ -4,6 +4,7 @@ Each test records rows in the session's report; at the end the report is printed
 and written to ``test-output/bench.json``.
 """
 
+import gc
 import json
 import os
 import platform
@@ -30,6 +31,17 @@ def django_db_setup(django_db_blocker):
     with django_db_blocker.unblock():
         if not scale.is_seeded():
             pytest.exit(f"{name} holds no scale data: run `manage.py seed_scale`", returncode=2)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _start_up_objects_frozen(django_db_setup):
+    """As ``solidaire/wsgi.py`` does in each web process once loaded: the long-lived objects
+    are moved out of the garbage collector's full collections, which then walk the requests'
+    objects only."""
+    gc.collect()
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)
