@@ -1,16 +1,20 @@
 """Portal pages of calls and applications, for centre staff (and the public for calls)."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from centres.portal import CentreStaffMixin, current_centre
+from solidaire.cache import public_content_seconds
 from solidaire.documents.access import attach_documents
 from solidaire.errors import DomainError
 
@@ -56,25 +60,43 @@ def eligibility(call, centre, now=None):
     return True, ""
 
 
-class CallListView(ListView):
-    """Open calls with what each offers; public."""
+class CallListView(TemplateView):
+    """Open calls with what each offers; public. Centre staff also read whether their centre
+    may apply to each."""
 
     template_name = "appels/call_list.html"
-    context_object_name = "calls"
 
-    def get_queryset(self):
-        return (
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["content"] = open_calls_content(current_centre(self.request.user))
+        return context
+
+
+def open_calls_content(centre):
+    """The open calls as HTML. Without a centre it is the same for every visitor, and served
+    as rendered for ``public_content_seconds()``, as the home's list; with one, it says
+    whether the centre may apply, read on each request."""
+
+    def render():
+        calls = list(
             Call.objects.filter(status=CallStatus.OPEN)
             .prefetch_related(_offers(), _partners())
             .order_by("closes_at")
         )
+        return render_to_string(
+            "appels/_call_list.html",
+            {
+                "calls": calls,
+                "centre": centre,
+                "eligibility": {call.pk: eligibility(call, centre) for call in calls},
+            },
+        )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        centre = current_centre(self.request.user)
-        context["centre"] = centre
-        context["eligibility"] = {call.pk: eligibility(call, centre) for call in context["calls"]}
-        return context
+    timeout = public_content_seconds()
+    if centre is not None or not timeout:
+        return mark_safe(render())  # noqa: S308 - a template's output
+    key = f"open-calls:{get_language()}"
+    return mark_safe(cache.get_or_set(key, render, timeout))  # noqa: S308 - a template's output
 
 
 class CallDetailView(DetailView):

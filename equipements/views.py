@@ -28,6 +28,7 @@ from appels.models import (
     SurveyAnswer,
 )
 from centres.portal import CentreStaffMixin
+from solidaire.cache import public_content_seconds
 from solidaire.documents.access import attach_documents
 from solidaire.errors import DomainError
 
@@ -58,19 +59,11 @@ class HomeView(TemplateView):
         return context
 
 
-def home_cache_seconds():
-    """How long the home's content (open calls, impact) is served as rendered: a minute at
-    most, never longer than the public figures' cache (0 in tests: rendered each time)."""
-    if settings.HOME_CACHE_SECONDS is not None:
-        return settings.HOME_CACHE_SECONDS
-    return min(60, settings.PUBLIC_FIGURES_CACHE_SECONDS)
-
-
 def home_content():
     """The home's open calls and impact section as HTML, the same for every visitor.
 
-    Rendered at most every ``home_cache_seconds()`` (a call opening or closing shows up to
-    a minute late on the home; its own page and the application form check the dates),
+    Rendered at most every ``public_content_seconds()`` (a call opening or closing shows up
+    to a minute late on the home; its own page and the application form check the dates),
     the impact section inside it being cached under a key that follows the data.
     """
 
@@ -88,7 +81,7 @@ def home_content():
             "equipements/_home_content.html", {"open_calls": open_calls, "impact": impact}
         )
 
-    timeout = home_cache_seconds()
+    timeout = public_content_seconds()
     if not timeout:
         return render()
     return mark_safe(cache.get_or_set(f"home-content:{get_language()}", render, timeout))  # noqa: S308

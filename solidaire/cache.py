@@ -46,3 +46,16 @@ class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = TolerantRedisCacheClient
+
+
+def public_content_seconds():
+    """How long the public list of open calls (the home's content, the open calls' page for
+    visitors without a centre) is served as rendered: ``HOME_CACHE_SECONDS``; unset, a
+    minute at most and never longer than the public figures (0 in tests: rendered each
+    time). A call opening or closing shows there that much later; the call's own page and
+    the application form check the dates."""
+    from django.conf import settings  # noqa: PLC0415
+
+    if settings.HOME_CACHE_SECONDS is not None:
+        return settings.HOME_CACHE_SECONDS
+    return min(60, settings.PUBLIC_FIGURES_CACHE_SECONDS)

@@ -332,8 +332,9 @@ SURVEY_SATISFIED_MIN = 3
 # The public home's figures and charts are cached this long (seconds; 0: never), under a key
 # that changes with the published calls, deliveries and survey answers.
 PUBLIC_FIGURES_CACHE_SECONDS = env.int("PUBLIC_FIGURES_CACHE_SECONDS", default=300)
-# The home's rendered content (open calls, impact section): unset, a minute at most and never
-# longer than the figures.  The programme managers' impact dashboard: unset, as long as the
+# The home's rendered content (open calls, impact section) and the open calls' page for
+# visitors without a centre: unset, a minute at most and never longer than the figures.
+# The programme managers' impact dashboard: unset, as long as the
 # public figures (it shows when its figures were computed and can recompute them at once).
 HOME_CACHE_SECONDS = env.int("HOME_CACHE_SECONDS", default=None)
 IMPACT_FIGURES_CACHE_SECONDS = env.int("IMPACT_FIGURES_CACHE_SECONDS", default=None)

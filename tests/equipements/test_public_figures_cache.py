@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from appels.models import Call, SurveyAnswer
-from equipements.views import home_cache_seconds, public_figures, public_impact
+from equipements.views import public_figures, public_impact
+from solidaire.cache import public_content_seconds
 
 pytestmark = pytest.mark.django_db
 
@@ -81,11 +82,11 @@ def test_home_content_is_served_as_rendered_for_a_minute(cached, client, setting
 
     from tests.factories import CallFactory  # noqa: PLC0415
 
-    assert home_cache_seconds() == 60
+    assert public_content_seconds() == 60
     settings.PUBLIC_FIGURES_CACHE_SECONDS = 30
-    assert home_cache_seconds() == 30
+    assert public_content_seconds() == 30
     settings.HOME_CACHE_SECONDS = 0
-    assert home_cache_seconds() == 0
+    assert public_content_seconds() == 0
     settings.HOME_CACHE_SECONDS = 60
 
     url = reverse("equipements:home")
@@ -98,6 +99,34 @@ def test_home_content_is_served_as_rendered_for_a_minute(cached, client, setting
     assert "Appel déjà ouvert" in response.content.decode()
     CallFactory(title="Appel ouvert depuis")
     assert "Appel ouvert depuis" not in client.get(url).content.decode()
+    from django.core.cache import cache  # noqa: PLC0415
+
+    cache.clear()  # the minute is over
+    assert "Appel ouvert depuis" in client.get(url).content.decode()
+
+
+def test_open_calls_are_served_as_rendered_for_a_minute_to_visitors_only(cached, client):
+    from django.urls import reverse  # noqa: PLC0415
+
+    from tests.factories import CallFactory, CentreFactory, staff_of  # noqa: PLC0415
+
+    url = reverse("appels:call_list")
+    CallFactory(title="Appel déjà ouvert")
+    assert "Appel déjà ouvert" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert len(queries) == 0
+    assert "Appel déjà ouvert" in response.content.decode()
+    CallFactory(title="Appel ouvert depuis")
+    assert "Appel ouvert depuis" not in client.get(url).content.decode()
+    # Centre staff read their centre's eligibility: never the visitors' cached list, and
+    # never cached for the next visitor either.
+    client.force_login(staff_of(CentreFactory())[0])
+    own = client.get(url).content.decode()
+    assert "Appel ouvert depuis" in own and "Votre centre peut candidater" in own
+    client.logout()
+    visitor = client.get(url).content.decode()
+    assert "Appel ouvert depuis" not in visitor and "Votre centre peut" not in visitor
     from django.core.cache import cache  # noqa: PLC0415
 
     cache.clear()  # the minute is over
