@@ -241,3 +241,29 @@ def test_an_invitation_with_a_bad_email_is_refused(
     )
     assert mailoutbox == []
     assert db_state() == before
+
+
+def test_dashboard_shows_each_applications_requested_packs_and_only_its_centres(
+    referent_client, centre, other_centre
+):
+    from tests.factories import (  # noqa: PLC0415
+        ApplicationFactory,
+        ApplicationLineFactory,
+        CallFactory,
+        CallOfferFactory,
+        PackTypeFactory,
+    )
+
+    call = CallFactory(offers__pack_type=PackTypeFactory(name="Pack poste fixe"))
+    tablets = CallOfferFactory(call=call, pack_type=PackTypeFactory(name="Flotte de tablettes"))
+    mine = ApplicationFactory(call=call, centre=centre, title="Espace numérique", lines=3)
+    ApplicationLineFactory(application=mine, offer=tablets, requested_quantity=2)
+    ApplicationFactory(call=CallFactory(), centre=centre, title="Sans matériel", lines=0)
+    ApplicationFactory(call=call, centre=other_centre, title="Autre centre", lines=7)
+
+    html = referent_client.get(reverse("appels:dashboard")).content.decode()
+    row = re.search(r"Espace numérique</a></td>\s*<td>(.*?)</td>", html, re.S).group(1)
+    assert row == "2 × Flotte de tablettes<br>3 × Pack poste fixe"  # by pack, as offers are
+    empty = re.search(r"Sans matériel</a></td>\s*<td>(.*?)</td>", html, re.S).group(1)
+    assert empty == "—"
+    assert "Autre centre" not in html and "7 ×" not in html
