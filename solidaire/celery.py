@@ -29,11 +29,11 @@ def import_document_libraries_before_forking(**kwargs):
 @worker_process_init.connect
 def warm_up_document_rendering(**kwargs):
     """Each pool process loads its fonts, the print stylesheet and the templates before its
-    first task (not while a user waits for a document). Never fatal: the first document
-    would load them anyway."""
-    from solidaire.documents.rendering import warm_up  # noqa: PLC0415
+    first task (not while a user waits for a document), and keeps them out of the garbage
+    collector's way. Never fatal: the first document would load them anyway."""
+    from solidaire.documents.rendering import prepare_renderer_process  # noqa: PLC0415
 
     try:
-        warm_up()
+        prepare_renderer_process()
     except Exception:  # noqa: BLE001
         logging.getLogger(__name__).warning("Document rendering not warmed up", exc_info=True)

@@ -22,10 +22,12 @@ CHILD_COMMAND = (
 
 def serve():
     """The child's loop (stdout carries results only: prints go to stderr)."""
-    from .rendering import pdf_of_html  # noqa: PLC0415
+    from .rendering import pdf_of_html, prepare_renderer_process  # noqa: PLC0415
 
     jobs, results = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr
+    # While the parent builds the first chunk's HTML.
+    prepare_renderer_process()
     while True:
         try:
             index, html, options, stylesheet = pickle.load(jobs)
