@@ -113,7 +113,7 @@ class CommitteeView:
         # with what was posted. Saving reads only the rows posted, so a page is decided on its
         # own; the proposal and the exports still cover the whole call.
         page = Paginator(rows, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        rows = load_applications(page.object_list)
+        rows = load_applications(page.object_list, page=True)
         page_query = self.request.GET.copy()
         page_query.pop("page", None)
         words = row_words()
