@@ -8,7 +8,6 @@ shows or an export writes. :func:`propose` is a pure function that fills the off
 rank. Recording the committee's decisions is ``services.record_decisions``.
 """
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -28,6 +27,7 @@ from .models import (
 
 TWO_PLACES = Decimal("0.01")
 RECOMMENDATIONS = tuple(Recommendation.values)  # the enum's property builds a list per call
+REJECT_INDEX = RECOMMENDATIONS.index(Recommendation.REJECT)
 
 # Applications the committee decides on: submitted ones and those already decided.
 RANKED_STATUSES = (
@@ -38,38 +38,78 @@ RANKED_STATUSES = (
 )
 
 
-@dataclass
 class RankedApplication:
-    application_id: int
-    region: str = ""
-    average: Decimal | None = None  # mean of the reviews' weighted totals /100
-    spread: Decimal | None = None  # highest minus lowest total, from two reviews on
-    recommendations: dict = field(default_factory=dict)  # opinion -> reviews, if any
-    reviews_done: int = 0
-    reviews_expected: int = 0
-    rank: int | None = None
-    application: Application | None = None  # loaded by load_applications()
-    lines: list | None = None  # its requested lines, by pack type; loaded with it
-    proposal: "Proposal | None" = None  # set by the committee's page while decisions are open
+    """One application of the ranking: light figures for the whole call, its objects for a
+    page (``load_applications``).
+
+    A plain class built from the query's integers, its decimals and opinions read when
+    asked: a call's ranking makes thousands, of which a page shows fifty.
+    """
+
+    def __init__(
+        self,
+        application_id,
+        region="",
+        *,
+        average_hundredths=None,
+        spread_hundredths=None,
+        opinions=(0, 0, 0),
+        reviews_done=0,
+        reviews_expected=0,
+        rank=None,
+    ):
+        self.application_id = application_id
+        self.region = region
+        self.average_hundredths = average_hundredths  # mean of the reviews' totals /10,000
+        self.spread_hundredths = spread_hundredths  # highest minus lowest, from two reviews
+        self.opinions = opinions  # reviews recommending each of RECOMMENDATIONS, in order
+        self.reviews_done = reviews_done
+        self.reviews_expected = reviews_expected
+        self.rank = rank
+        self.application = None  # loaded by load_applications()
+        self.lines = None  # its requested lines, by pack type; loaded with it
+        self.proposal = None  # set by the committee's page while decisions are open
+
+    def __repr__(self):
+        return f"<RankedApplication {self.rank}: {self.application_id} ({self.average})>"
+
+    @property
+    def average(self):
+        """Mean of the reviews' weighted totals /100, or None before any is submitted."""
+        return _hundredths(self.average_hundredths)
+
+    @property
+    def spread(self):
+        """Highest minus lowest total, from two submitted reviews on."""
+        return _hundredths(self.spread_hundredths)
+
+    @property
+    def recommendations(self):
+        """Opinion -> submitted reviews recommending it, for the opinions given."""
+        return {
+            value: count
+            for value, count in zip(RECOMMENDATIONS, self.opinions, strict=True)
+            if count
+        }
 
     @property
     def disagreement(self):
-        spread = self.spread
-        return spread is not None and spread > settings.REVIEW_DISAGREEMENT_POINTS
+        spread = self.spread_hundredths
+        return spread is not None and spread > settings.REVIEW_DISAGREEMENT_POINTS * 100
 
     @property
     def rejection_advised(self):
         """Most submitted reviews recommend not to select the project."""
-        done = sum(self.recommendations.values())
-        return done > 0 and self.recommendations.get(Recommendation.REJECT, 0) * 2 > done
+        done = sum(self.opinions)
+        return done > 0 and self.opinions[REJECT_INDEX] * 2 > done
 
     @property
     def recommendation_counts(self):
         """``(recommendation, count)`` pairs in the order of the choices, for templates."""
         return [
-            (value, self.recommendations[value])
-            for value in RECOMMENDATIONS
-            if value in self.recommendations
+            (value, count)
+            for value, count in zip(RECOMMENDATIONS, self.opinions, strict=True)
+            if count
         ]
 
 
@@ -164,23 +204,22 @@ def ranked_rows(call):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
-    rows = []
-    for rank, (pk, region, average, spread, done, *opinions) in enumerate(found, start=1):
-        counts = zip(RECOMMENDATIONS, opinions, strict=True)
-        recommendations = {value: int(count) for value, count in counts if count}
-        rows.append(
-            RankedApplication(
-                application_id=pk,
-                region=region,
-                average=_hundredths(average),
-                spread=_hundredths(spread),
-                recommendations=recommendations,
-                reviews_done=int(done),
-                reviews_expected=call.reviewers_per_application,
-                rank=rank,
-            )
+    expected = call.reviewers_per_application
+    return [
+        RankedApplication(
+            pk,
+            region,
+            average_hundredths=None if average is None else int(average),
+            spread_hundredths=None if spread is None else int(spread),
+            opinions=(int(to_select), int(to_waitlist), int(to_reject)),
+            reviews_done=int(done),
+            reviews_expected=expected,
+            rank=rank,
         )
-    return rows
+        for rank, (pk, region, average, spread, done, to_select, to_waitlist, to_reject) in (
+            enumerate(found, start=1)
+        )
+    ]
 
 
 # What the committee's page shows of a page's applications, their centres and lines (the
