@@ -83,7 +83,7 @@ class CommitteeView:
     def rows(self):
         """The ranking's rows (figures only, see ``ranking.ranked_rows``) as filtered, with
         the proposal for the whole call while decisions are open."""
-        everything = ranked_rows(self.call)
+        self.everything = everything = ranked_rows(self.call)
         proposals = (
             proposal_for(self.call, everything, offers=self.offers, lines=self.lines)
             if self.is_open
@@ -126,7 +126,7 @@ class CommitteeView:
             row.html = row_html(
                 row, position=position, is_open=self.is_open, words=words, outcomes=outcomes
             )
-        granted = granted_by_offer(self.lines)
+        granted = granted_by_offer(self.lines, self.everything)
         context = {
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,

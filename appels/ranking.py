@@ -51,6 +51,7 @@ class RankedApplication:
         application_id,
         region="",
         *,
+        status="",
         average_hundredths=None,
         spread_hundredths=None,
         opinions=(0, 0, 0),
@@ -60,6 +61,7 @@ class RankedApplication:
     ):
         self.application_id = application_id
         self.region = region
+        self.status = status  # the application's, when ranked
         self.average_hundredths = average_hundredths  # mean of the reviews' totals /10,000
         self.spread_hundredths = spread_hundredths  # highest minus lowest, from two reviews
         self.opinions = opinions  # reviews recommending each of RECOMMENDATIONS, in order
@@ -145,7 +147,7 @@ application_totals AS (
     GROUP BY application_id
 ),
 ranked AS (
-    SELECT a.id, a.submitted_at, ce.region,
+    SELECT a.id, a.submitted_at, a.status, ce.region,
            CASE WHEN t.scored > 0
                 THEN CAST(FLOOR((2 * t.total + t.scored) / (2 * t.scored)) AS BIGINT)
            END AS average,
@@ -159,7 +161,7 @@ ranked AS (
     LEFT JOIN application_totals t ON t.application_id = a.id
     WHERE a.call_id = %(call)s AND a.status IN ({statuses})
 )
-SELECT id, region, average, spread, reviews_done, to_select, to_waitlist, to_reject
+SELECT id, status, region, average, spread, reviews_done, to_select, to_waitlist, to_reject
 FROM ranked
 ORDER BY average IS NULL, average DESC, submitted_at, id
 """
@@ -209,14 +211,15 @@ def ranked_rows(call):
         RankedApplication(
             pk,
             region,
+            status=status,
             average_hundredths=None if average is None else int(average),
             spread_hundredths=None if spread is None else int(spread),
-            opinions=(int(to_select), int(to_waitlist), int(to_reject)),
+            opinions=tuple(int(count) for count in opinions),
             reviews_done=int(done),
             reviews_expected=expected,
             rank=rank,
         )
-        for rank, (pk, region, average, spread, done, to_select, to_waitlist, to_reject) in (
+        for rank, (pk, status, region, average, spread, done, *opinions) in (
             enumerate(found, start=1)
         )
     ]
@@ -333,30 +336,27 @@ def propose(candidates, offers):
 
 
 def call_lines(call):
-    """Every requested line of the call as ``(application id, offer id, requested, granted,
-    application status)``; one query. The committee's page reads it once for both the stock
-    table and the proposal."""
+    """Every requested line of the call's offers as ``(application id, offer id, requested,
+    granted)``; one query. The committee's page reads it once for both the stock table and
+    the proposal, which keep the lines of the ranked applications only (so of the call's
+    applications, as ``services.set_application_request`` checks)."""
     # Found through the call's offers (their index), unordered: the model's ordering sorted
-    # them by application, 3x slower at national scale. The application's call is checked
-    # too, as services.set_application_request does.
+    # them by application, 3x slower at national scale; without a join on the applications,
+    # whose statuses come with the ranking.
     return list(
-        ApplicationLine.objects.filter(offer__call=call, application__call=call)
+        ApplicationLine.objects.filter(offer__call=call)
         .order_by()
-        .values_list(
-            "application_id",
-            "offer_id",
-            "requested_quantity",
-            "granted_quantity",
-            "application__status",
-        )
+        .values_list("application_id", "offer_id", "requested_quantity", "granted_quantity")
     )
 
 
-def granted_by_offer(lines):
-    """Packs granted per offer id to the selected applications, from :func:`call_lines`."""
+def granted_by_offer(lines, rows):
+    """Packs granted per offer id to the selected applications, from :func:`call_lines` and
+    the call's ranked rows (:func:`ranked_rows`, which carry the applications' statuses)."""
+    selected = {row.application_id for row in rows if row.status == ApplicationStatus.SELECTED}
     granted = {}
-    for _application_id, offer_id, _requested, quantity, status in lines:
-        if status == ApplicationStatus.SELECTED and quantity:
+    for application_id, offer_id, _requested, quantity in lines:
+        if quantity and application_id in selected:
             granted[offer_id] = granted.get(offer_id, 0) + quantity
     return granted
 
