@@ -42,13 +42,12 @@ def serve():
 
 
 def render_in_processes(jobs, count, processes, on_ready):
-    """The PDF of each of the ``count`` ``(html, options, stylesheet)`` jobs, in order, rendered by
-    ``processes`` children.
+    """Render the ``count`` ``(html, options, stylesheet)`` jobs with ``processes`` children.
 
     ``jobs`` may be a generator: it is consumed as children become free, so the children
-    start (about a second each) while the first HTML is built. ``on_ready(index)`` is called
-    in order, as soon as the jobs up to ``index`` are done. The first failure stops every
-    child and raises.
+    start (about a second each) while the first HTML is built. ``on_ready(index, pdf)`` is
+    called in order, as soon as the jobs up to ``index`` are done (a job's PDF is not kept
+    after it). The first failure stops every child and raises.
     """
     pdfs = [None] * count
     pending = enumerate(jobs)
@@ -85,7 +84,8 @@ def render_in_processes(jobs, count, processes, on_ready):
                 if not _send(child, pending):
                     selector.unregister(child.stdout)
                 while reported < count and pdfs[reported] is not None:
-                    on_ready(reported)
+                    on_ready(reported, pdfs[reported])
+                    pdfs[reported] = b""
                     reported += 1
     finally:
         selector.close()
@@ -95,7 +95,6 @@ def render_in_processes(jobs, count, processes, on_ready):
                 child.kill()
             child.wait()
             child.stdout.close()
-    return pdfs
 
 
 def _send(child, pending):

@@ -13,6 +13,7 @@ import logging
 import os
 from datetime import timedelta
 from io import BytesIO
+from itertools import chain
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -254,8 +255,11 @@ def _produce_bulk(document, renderer, model, on_progress):
     """Render a selection chunk by chunk, then one merged PDF; all or nothing.
 
     The chunks' HTML is built here (database, templates); WeasyPrint, which takes nearly all
-    the time, runs on several processes when the selection has several chunks. Progress is
-    reported as chunks finish, in order; a chunk that fails fails the whole document.
+    the time, runs on several processes when the selection has several chunks. Those start
+    first, and each chunk's data is read and its HTML built only when a process is free for
+    it; the chunks are merged as they come back, in order, so that the merge does not wait
+    for the last one. Progress is reported as chunks finish; a chunk that fails fails the
+    whole document.
     """
     from pypdf import PdfWriter  # noqa: PLC0415
 
@@ -265,24 +269,28 @@ def _produce_bulk(document, renderer, model, on_progress):
     chunks = [
         ids[start : start + renderer.chunk_size] for start in range(0, total, renderer.chunk_size)
     ]
-    renderings = []
-    for chunk_ids in chunks:
-        by_pk = model._default_manager.in_bulk(chunk_ids)
-        renderings.append(renderer.render([by_pk[pk] for pk in chunk_ids if pk in by_pk]))
-    filename = renderings[-1].filename if renderings else ""
+    filename = ""
 
+    def renderings():
+        nonlocal filename
+        for chunk_ids in chunks:
+            by_pk = model._default_manager.in_bulk(chunk_ids)
+            rendering = renderer.render([by_pk[pk] for pk in chunk_ids if pk in by_pk])
+            filename = rendering.filename
+            yield rendering
+
+    writer = PdfWriter()
     done = 0
 
-    def chunk_done(index):
+    def chunk_done(index, pdf):
         nonlocal done
+        writer.append(BytesIO(pdf))
         done = min(total, done + len(chunks[index]))
         _report_progress(document.pk, done, total)
         if on_progress is not None:
             on_progress(done, total)
 
-    writer = PdfWriter()
-    for pdf in _render_chunks(renderings, chunk_done):
-        writer.append(BytesIO(pdf))
+    _render_chunks(renderings(), len(chunks), chunk_done)
     output = BytesIO()
     writer.write(output)
     return output.getvalue(), filename
@@ -294,20 +302,27 @@ def bulk_processes():
     return max(1, configured if configured is not None else min(4, os.cpu_count() or 1))
 
 
-def _render_chunks(renderings, chunk_done):
-    """The PDF of each rendering, in order; ``chunk_done(index)`` as each one is ready."""
-    processes = min(bulk_processes(), len(renderings))
-    parallel = processes > 1 and all(is_plain(rendering) for rendering in renderings)
-    if not parallel:
-        pdfs = []
-        for index, rendering in enumerate(renderings):
-            pdfs.append(render_pdf(rendering))
-            chunk_done(index)
-        return pdfs
+def _render_chunks(renderings, count, chunk_done):
+    """Render ``count`` renderings (an iterator), in order: ``chunk_done(index, pdf)`` as each
+    one is ready. Several processes when there are several chunks of plain renderings."""
+    processes = min(bulk_processes(), count)
+    renderings = iter(renderings)
+    first = next(renderings, None)
+    if first is None:
+        return
+    if processes <= 1 or not is_plain(first):
+        for index, rendering in enumerate(chain([first], renderings)):
+            chunk_done(index, render_pdf(rendering))
+        return
     from .render_process import render_in_processes  # noqa: PLC0415
 
-    jobs = ((render_html(r), write_options(r), r.stylesheet) for r in renderings)
-    return render_in_processes(jobs, len(renderings), processes, chunk_done)
+    def jobs():
+        for rendering in chain([first], renderings):
+            if not is_plain(rendering):
+                raise TypeError("The chunks of a bulk document are all plain or none")
+            yield render_html(rendering), write_options(rendering), rendering.stylesheet
+
+    render_in_processes(jobs(), count, processes, chunk_done)
 
 
 def _store(document, pdf, filename):
