@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.roles import is_logistics, is_programme_manager, is_reviewer
 from solidaire.admin import DocumentActionsMixin
-from solidaire.admin_lists import LongListMixin
+from solidaire.admin_lists import LongListChangeList, LongListMixin
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 from solidaire.history import AuditedAdmin
@@ -478,10 +478,32 @@ class ReviewInline(ReadOnlyInline, admin.TabularInline):
 
 
 def review_total(review):
-    """Weighted total of prefetched scores (``services.weighted_total`` does the maths)."""
+    """Weighted total of prefetched scores (``services.weighted_total`` does the maths), or
+    the one a reviewers' list attached (:class:`ReviewChangeList`)."""
+    if hasattr(review, "listed_total"):
+        return review.listed_total
     return services.weighted_total(
         (s.value, s.criterion.max_score, s.criterion.weight) for s in review.scores.all()
     )
+
+
+class ReviewChangeList(LongListChangeList):
+    """The reviewers' list: a page's totals from one query of score values, rather than the
+    scores and criteria prefetched as objects (a tenth of the page at 50 rows)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
+
+    def get_results(self, request):
+        super().get_results(request)
+        reviews = self.result_list
+        scores = {review.pk: [] for review in reviews}
+        for review_id, *score in Score.objects.filter(review__in=reviews).values_list(
+            "review_id", "value", "criterion__max_score", "criterion__weight"
+        ):
+            scores[review_id].append(score)
+        for review in reviews:
+            review.listed_total = services.weighted_total(scores[review.pk])
 
 
 @admin.register(ApplicationLine)
@@ -853,6 +875,9 @@ class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
         if not is_programme_manager(request.user):
             queryset = queryset.assigned_to(request.user)
         return queryset
+
+    def get_changelist(self, request, **kwargs):
+        return ReviewChangeList
 
     def get_list_display(self, request):
         if is_programme_manager(request.user):

@@ -142,6 +142,42 @@ def test_the_reviewer_list_shows_only_their_assignments_to_do_and_done(client, c
     assert conflict not in listed("") and someone_elses not in listed("")
 
 
+def test_the_reviewer_list_shows_each_reviews_weighted_total_in_constant_queries(
+    client, call, reviewer
+):
+    """Drafts too: the total so far, as the review page shows it; none before any score."""
+    projet, public = call.criteria.order_by("position")
+    url = reverse("admin:appels_review_changelist")
+    as_user(client, reviewer)
+
+    def scored(values):
+        review = ReviewFactory(application=submitted(call), reviewer=reviewer)
+        for criterion, value in zip((projet, public), values, strict=False):
+            ScoreFactory(review=review, criterion=criterion, value=value)
+        return review
+
+    full, half = scored([5, 10]), scored([4])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    unscored = scored([])
+    more = [scored([1, 2]) for _ in range(5)]
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    totals = dict(
+        zip(
+            response.context["cl"].result_list,
+            (row[-2] for row in response.context["results"]),
+            strict=True,
+        )
+    )
+    assert len(many) == len(few)
+    assert 'class="field-total">100,00<' in totals[full]
+    assert 'class="field-total">80,00<' in totals[half]  # 4/5 on the only criterion scored
+    assert 'class="field-total">-<' in totals[unscored]
+    assert all('class="field-total">20,00<' in totals[review] for review in more)
+
+
 @pytest.mark.parametrize("kind", ["someone_elses", "conflict"])
 def test_a_reviewer_cannot_open_nor_score_an_application_not_theirs(
     client, call, reviewer, kind, attach
