@@ -8,9 +8,10 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 from itertools import groupby
+from operator import attrgetter
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -326,7 +327,10 @@ def shipment_sheets(shipments):
         .prefetch_related(
             Prefetch(
                 "allocations",
-                Allocation.objects.select_related("application__call").prefetch_related(
+                # Only the call's edition: a call row is wide (texts of the call for projects).
+                Allocation.objects.select_related("application__call")
+                .only("shipment_id", "created_at", "application__call__edition")
+                .prefetch_related(
                     Prefetch("lines", AllocationLine.objects.select_related("pack_type"))
                 ),
             )
@@ -337,11 +341,12 @@ def shipment_sheets(shipments):
         AllocatedItem.objects.filter(
             line__allocation__shipment__in=shipments, released_at__isnull=True
         )
-        .select_related("item__device_model", "line__pack_type", "line__allocation")
-        .order_by("line__allocation__shipment_id", "item__serial_number")
+        .select_related("item__device_model", "line__pack_type")
+        .annotate(shipment_id=F("line__allocation__shipment_id"))
+        .order_by("shipment_id", "item__serial_number")
     )
     items = defaultdict(list)
-    for shipment_id, group in groupby(picked, key=lambda p: p.line.allocation.shipment_id):
+    for shipment_id, group in groupby(picked, key=attrgetter("shipment_id")):
         items[shipment_id] = list(group)
     sheets = []
     for shipment in sorted(shipments, key=lambda s: order[s.pk]):

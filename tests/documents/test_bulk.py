@@ -169,3 +169,25 @@ def test_a_failing_chunk_fails_the_whole_bulk_document_and_stores_no_file(
     assert document.progress_done == 0
     # The chunk before the failing one may be reported done; none after it.
     assert progress in ([], [1])
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_the_sheets_data_takes_four_queries_whatever_the_number_of_shipments(
+    count, django_assert_num_queries
+):
+    """Shipments with their site and centre, their allocations with only the call's edition,
+    the lines with their pack types, the picked items: then nothing more while rendering."""
+    from equipements.documents import shipment_sheets
+    from solidaire.documents.registry import Rendering
+    from solidaire.documents.rendering import render_html
+
+    shipments = many_shipments(count)
+    with django_assert_num_queries(4):
+        sheets = shipment_sheets(shipments)
+    assert [len(sheet["items"]) for sheet in sheets] == [2] * count
+    assert all(sheet["calls"] for sheet in sheets)
+    with django_assert_num_queries(0):
+        html = render_html(
+            Rendering("documents/shipment_sheets.html", {"sheets": sheets, "title": "-"}, "-.pdf")
+        )
+    assert html.count('class="sheet"') == count
