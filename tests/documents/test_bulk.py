@@ -191,3 +191,39 @@ def test_the_sheets_data_takes_four_queries_whatever_the_number_of_shipments(
             Rendering("documents/shipment_sheets.html", {"sheets": sheets, "title": "-"}, "-.pdf")
         )
     assert html.count('class="sheet"') == count
+
+
+@pytest.mark.parametrize("other_thread", [False, True])
+def test_renderer_processes_are_forked_unless_another_thread_runs(other_thread, monkeypatch):
+    """Forked children start with Django, WeasyPrint and the fonts loaded; with another
+    thread running (a fork copies only this one), new interpreters render instead. Both give
+    each job's PDF, in order."""
+    import threading
+
+    from solidaire.documents import render_process
+
+    started = []
+    for name in ("_fork_child", "_spawn_child"):
+        original = getattr(render_process, name)
+        monkeypatch.setattr(
+            render_process,
+            name,
+            lambda *args, name=name, original=original: started.append(name) or original(*args),
+        )
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    if other_thread:
+        thread.start()
+    pdfs = []
+    try:
+        jobs = (
+            (f"<p>Page {n}</p>", {}, "documents/sheet.css") for n in range(3)
+        )  # 3 jobs, 2 processes
+        render_process.render_in_processes(jobs, 3, 2, lambda index, pdf: pdfs.append((index, pdf)))
+    finally:
+        stop.set()
+        if other_thread:
+            thread.join()
+    assert started == ["_spawn_child" if other_thread else "_fork_child"] * 2
+    assert [index for index, _pdf in pdfs] == [0, 1, 2]
+    assert [f"Page {n}" in pdf_text(pdf) for n, (_i, pdf) in enumerate(pdfs)] == [True] * 3
