@@ -45,7 +45,7 @@ def test_a_lost_database_answers_503_with_a_short_french_page(monkeypatch):
     def lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(views.CallListView, "get_queryset", lost)
+    monkeypatch.setattr(views, "open_calls_content", lost)
     response = Client(raise_request_exception=False).get(reverse("appels:call_list"))
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -62,7 +62,7 @@ def test_other_errors_stay_a_500(monkeypatch):
     def bug(*args, **kwargs):
         raise ZeroDivisionError
 
-    monkeypatch.setattr(views.CallListView, "get_queryset", bug)
+    monkeypatch.setattr(views, "open_calls_content", bug)
     response = Client(raise_request_exception=False).get(reverse("appels:call_list"))
     assert response.status_code == 500
     assert UNAVAILABLE not in response.content.decode()
