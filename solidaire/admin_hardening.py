@@ -1,7 +1,8 @@
 """Where the admin answered a 500 to hostile or plain input, and what it does instead.
 
 Both pass posted ids to ``filter(pk__in=...)`` unchecked, so an id that is not a number
-("abc", "1 OR 1=1", " ") raises ``ValueError``:
+("abc", "1 OR 1=1", " ") raises ``ValueError``, and one beyond the database's integers
+raises ``OverflowError`` on SQLite:
 
 - ``ModelAdmin.response_action``: the ``_selected_action`` ids of every action of every
   admin (third-party ones included);
@@ -23,15 +24,20 @@ from django.contrib import messages
 from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 
 def well_formed(field, value):
-    """Whether ``value`` can be looked up in ``field`` (a number for an integer id...)."""
+    """Whether ``value`` can be looked up in ``field``: a number for an integer id, within
+    the database's range for it (SQLite cannot even bind a larger integer)."""
     try:
-        field.get_prep_value(field.to_python(value))
+        prepared = field.get_prep_value(field.to_python(value))
     except (TypeError, ValueError, ValidationError):
         return False
+    if isinstance(prepared, int):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        return (low is None or prepared >= low) and (high is None or prepared <= high)
     return True
 
 

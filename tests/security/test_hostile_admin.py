@@ -211,3 +211,15 @@ def test_admin_actions_on_forged_ids_never_fail_nor_write(client, superuser, db_
             assert response.status_code != 500, where
             assert response.status_code in (200, 302, 400), (where, response.status_code)
             assert after == before, where
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("12", True), ("-3", True), (str(2**63 - 1), True), (str(2**63), False), ("1 OR 1=1", False)],
+)
+def test_a_posted_id_is_well_formed_only_within_the_databases_integers(value, expected):
+    """A larger id cannot be bound on SQLite (``OverflowError``, a 500 before the fix)."""
+    from appels.models import Call  # noqa: PLC0415
+    from solidaire.admin_hardening import well_formed  # noqa: PLC0415
+
+    assert well_formed(Call._meta.pk, value) is expected
