@@ -8,7 +8,7 @@ message and changes nothing.
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from centres.roles import is_logistics, is_programme_manager, is_reviewer
 from solidaire.admin import DocumentActionsMixin
-from solidaire.admin_lists import LongListChangeList, LongListMixin
+from solidaire.admin_lists import LongListMixin
 from solidaire.documents import DocumentKind
 from solidaire.errors import DomainError
 from solidaire.history import AuditedAdmin
@@ -463,47 +463,11 @@ class ReviewInline(ReadOnlyInline, admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("reviewer")
-            .prefetch_related(
-                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
-            )
-        )
+        return super().get_queryset(request).select_related("reviewer")
 
     @admin.display(description=_("note /100"))
     def total(self, obj):
-        return review_total(obj)
-
-
-def review_total(review):
-    """Weighted total of prefetched scores (``services.weighted_total`` does the maths), or
-    the one a reviewers' list attached (:class:`ReviewChangeList`)."""
-    if hasattr(review, "listed_total"):
-        return review.listed_total
-    return services.weighted_total(
-        (s.value, s.criterion.max_score, s.criterion.weight) for s in review.scores.all()
-    )
-
-
-class ReviewChangeList(LongListChangeList):
-    """The reviewers' list: a page's totals from one query of score values, rather than the
-    scores and criteria prefetched as objects (a tenth of the page at 50 rows)."""
-
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).prefetch_related(None)
-
-    def get_results(self, request):
-        super().get_results(request)
-        reviews = self.result_list
-        scores = {review.pk: [] for review in reviews}
-        for review_id, *score in Score.objects.filter(review__in=reviews).values_list(
-            "review_id", "value", "criterion__max_score", "criterion__weight"
-        ):
-            scores[review_id].append(score)
-        for review in reviews:
-            review.listed_total = services.weighted_total(scores[review.pk])
+        return obj.total
 
 
 @admin.register(ApplicationLine)
@@ -868,16 +832,10 @@ class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
             super()
             .get_queryset(request)
             .select_related("application__centre", "application__call", "reviewer")
-            .prefetch_related(
-                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
-            )
         )
         if not is_programme_manager(request.user):
             queryset = queryset.assigned_to(request.user)
         return queryset
-
-    def get_changelist(self, request, **kwargs):
-        return ReviewChangeList
 
     def get_list_display(self, request):
         if is_programme_manager(request.user):
@@ -1042,7 +1000,7 @@ class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
 
     @admin.display(description=_("note pondérée /100"))
     def live_total(self, obj):
-        total = review_total(obj) if obj.pk else None
+        total = obj.total if obj.pk else None
         return format_html(
             '<output id="review-total" aria-live="polite" class="review-total">{}</output>',
             "—" if total is None else number_format(total, 2),
@@ -1060,13 +1018,10 @@ class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
             Review.objects.filter(application_id=obj.application_id, status=ReviewStatus.SUBMITTED)
             .exclude(pk=obj.pk)
             .select_related("reviewer")
-            .prefetch_related(
-                Prefetch("scores", queryset=Score.objects.select_related("criterion"))
-            )
         )
         return render_to_string(
             "admin/appels/review/other_reviews.html",
-            {"others": [(other, review_total(other)) for other in others]},
+            {"others": [(other, other.total) for other in others]},
         )
 
     @admin.display(description=_("centre"), ordering="application__centre__name")
@@ -1079,7 +1034,7 @@ class ReviewAdmin(LongListMixin, ServiceFormMixin, AuditedAdmin):
 
     @admin.display(description=_("note /100"))
     def total(self, obj):
-        return review_total(obj)
+        return obj.total
 
 
 @admin.register(Score)

@@ -7,5 +7,6 @@ class AppelsConfig(AppConfig):
     verbose_name = _("Appels à projets")
 
     def ready(self):
-        # Registers this app's document renderers with solidaire.documents.
-        from . import documents  # noqa: F401, PLC0415
+        # The app's document renderers (registered with solidaire.documents), and the
+        # receivers keeping the reviews' stored totals when a criterion changes.
+        from . import documents, signals  # noqa: F401, PLC0415

@@ -18,11 +18,9 @@ from .models import (
     Application,
     ApplicationLine,
     ApplicationStatus,
-    Criterion,
     Recommendation,
     Review,
     ReviewStatus,
-    Score,
 )
 
 TWO_PLACES = Decimal("0.01")
@@ -115,21 +113,15 @@ class RankedApplication:
         ]
 
 
-# The weighted total of a review is ``services.weighted_total`` computed by the database:
-# sum(value / max * weight) / sum(weight) * 100, rounded half up to the hundredth. It is
-# kept in hundredths (integers) so that the mean of a few totals rounds exactly alike on
-# PostgreSQL and SQLite: mean in hundredths = floor((2 * sum + n) / (2 * n)), half up.
-# On PostgreSQL the division works on 28 decimals, as Python's Decimal does.
+# Each review's weighted total is stored with it in hundredths (``Review.total_hundredths``,
+# ``services.weighted_total`` kept by ``services.refresh_review_totals``): the query averages
+# integers, so that the mean of a few totals rounds exactly alike on PostgreSQL and SQLite:
+# mean in hundredths = floor((2 * sum + n) / (2 * n)), half up.
 RANKING_SQL = """
 WITH review_totals AS (
-    SELECT r.application_id, r.recommendation,
-           ROUND(10000 * SUM(CAST(s.value AS {decimal}) / c.max_score * c.weight)
-                 / SUM(c.weight)) AS hundredths
+    SELECT r.application_id, r.recommendation, r.total_hundredths AS hundredths
     FROM {review} r
-    LEFT JOIN {score} s ON s.review_id = r.id
-    LEFT JOIN {criterion} c ON c.id = s.criterion_id
     WHERE r.application_id {in_call} AND r.status = %(submitted)s
-    GROUP BY r.id, r.application_id, r.recommendation
 ),
 application_totals AS (
     SELECT application_id,
@@ -181,11 +173,8 @@ def ranked_rows(call):
     """
     statuses = {f"status{i}": status for i, status in enumerate(RANKED_STATUSES)}
     sql = RANKING_SQL.format(
-        decimal="NUMERIC(38, 28)" if connection.vendor == "postgresql" else "REAL",
         review=Review._meta.db_table,
         application=Application._meta.db_table,
-        score=Score._meta.db_table,
-        criterion=Criterion._meta.db_table,
         centre=Application._meta.get_field("centre").related_model._meta.db_table,
         statuses=", ".join(f"%({name})s" for name in statuses),
         # PostgreSQL joins a call's reviews to its applications by hashing the whole review

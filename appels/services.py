@@ -658,6 +658,7 @@ def save_review(review, *, scores, comment="", recommendation="", submit=False, 
         target = ReviewStatus.DRAFT
     if target != review.status:
         transition(review, target, REVIEW_LIFECYCLE, save=False)
+    review.total_hundredths = in_hundredths(review_total(review))
     review.save()
     return review
 
@@ -677,6 +678,48 @@ def review_total(review):
         (s.value, s.criterion.max_score, s.criterion.weight)
         for s in review.scores.select_related("criterion")
     )
+
+
+def in_hundredths(total):
+    """A weighted total (``Decimal`` to the hundredth, or None) as an integer of hundredths."""
+    return None if total is None else int(total.scaleb(2))
+
+
+def set_totals_of_unsaved(scores):
+    """Set ``total_hundredths`` on the reviews of ``scores``, unsaved ``Score`` objects with
+    their review and criterion, as :func:`refresh_review_totals` would store it: for the
+    seeders, which write reviews and scores in bulk."""
+    by_review = {}
+    for score in scores:
+        criterion = score.criterion
+        by_review.setdefault(id(score.review), (score.review, []))[1].append(
+            (score.value, criterion.max_score, criterion.weight)
+        )
+    for review, values in by_review.values():
+        review.total_hundredths = in_hundredths(weighted_total(values))
+
+
+def refresh_review_totals(reviews):
+    """Store each review's weighted total of its scores (``Review.total_hundredths``); one
+    read of the scores' values, one write of the totals that changed.
+
+    Called wherever scores or criteria change: ``save_review``, a criterion saved or deleted
+    (``appels.signals``); the seeders set it as they write scores in bulk.
+    """
+    reviews = list(reviews)
+    scores = {review.pk: [] for review in reviews}
+    for review_id, *score in Score.objects.filter(review__in=reviews).values_list(
+        "review_id", "value", "criterion__max_score", "criterion__weight"
+    ):
+        scores[review_id].append(score)
+    changed = []
+    for review in reviews:
+        hundredths = in_hundredths(weighted_total(scores[review.pk]))
+        if review.total_hundredths != hundredths:
+            review.total_hundredths = hundredths
+            changed.append(review)
+    Review.objects.bulk_update(changed, ["total_hundredths"], batch_size=1000)
+    return changed
 
 
 # --- Decisions --------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from appels.models import (
     Score,
     SurveyAnswer,
 )
-from appels.services import reviewer_conflict, save_review
+from appels.services import reviewer_conflict, save_review, set_totals_of_unsaved
 from centres.geography import DEPARTMENTS, Region
 from centres.models import Centre, Membership, Partner, Site, User
 from centres.roles import REVIEWERS
@@ -704,6 +704,7 @@ class DemoBuilder:
                     scores.append(
                         Score(review=review, criterion=criterion, value=rng.randint(low, high))
                     )
+        set_totals_of_unsaved(scores)
         Review.objects.bulk_create(reviews)
         Score.objects.bulk_create(scores)
 
@@ -1516,6 +1517,7 @@ class DemoExtras:
                     Score(review=review, criterion=criterion, value=value)
                     for criterion, value in zip(criteria, values, strict=False)
                 ]
+        set_totals_of_unsaved(scores)
         Review.objects.bulk_create(reviews)
         Score.objects.bulk_create(scores)
         decider = self.account("programme-manager")

@@ -57,6 +57,7 @@ from appels.models import (
     Score,
     SurveyAnswer,
 )
+from appels.services import set_totals_of_unsaved
 from centres.geography import DEPARTMENTS
 from centres.models import Centre, Membership, Partner, Site, User
 from centres.roles import LOGISTICS, PROGRAMME_MANAGERS, REVIEWERS
@@ -761,6 +762,7 @@ class ScaleBuilder:
                                 )
                             )
                 turn += 1
+        set_totals_of_unsaved(scores)
         self.bulk(Review, reviews)
         self.bulk(Score, scores)
 

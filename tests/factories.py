@@ -327,12 +327,21 @@ class ReviewFactory(DjangoModelFactory):
 class ScoreFactory(DjangoModelFactory):
     class Meta:
         model = Score
+        skip_postgeneration_save = True
 
     review = factory.SubFactory(ReviewFactory)
     criterion = factory.LazyAttribute(
         lambda o: o.review.application.call.criteria.order_by("pk").first()
     )
     value = 3
+
+    @factory.post_generation
+    def review_total(self, create, extracted, **kwargs):
+        """The review's stored total follows, as ``services.save_review`` keeps it."""
+        if create:
+            from appels.services import refresh_review_totals  # noqa: PLC0415
+
+            refresh_review_totals([self.review])
 
 
 class AgreementFactory(DjangoModelFactory):

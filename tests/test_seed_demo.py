@@ -382,3 +382,12 @@ def test_a_database_seeded_before_the_additions_gets_them(demo):
     assert confirmed_allocation().application.call.slug == PILOT_SLUG
     assert is_reviewer(demo_user("reviewer-hdf"))
     assert headline_figures()["computers"] == 1433
+
+
+def test_every_reviews_stored_total_is_the_weighted_total_of_its_scores(demo):
+    from appels.models import Review  # noqa: PLC0415
+    from appels.services import review_total  # noqa: PLC0415
+
+    reviews = list(Review.objects.all())
+    assert any(review.total is not None for review in reviews)
+    assert all(review.total == review_total(review) for review in reviews)

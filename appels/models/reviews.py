@@ -1,5 +1,7 @@
 """Reviews of applications by assigned reviewers, and the committee's decision."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -72,9 +74,14 @@ class Review(models.Model):
     submitted_at = models.DateTimeField(_("rendue le"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    # The weighted total of its scores in hundredths of a point /100, None before any score:
+    # ``services.weighted_total``, kept by ``services.refresh_review_totals`` whenever a
+    # score or a criterion changes, so that lists and the committee's ranking read it
+    # without every score.
+    total_hundredths = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     objects = ReviewQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "total_hundredths"])
 
     class Meta:
         verbose_name = _("évaluation")
@@ -94,6 +101,12 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.application} – {self.reviewer}"
+
+    @property
+    def total(self):
+        """The weighted total /100 of its scores (a ``Decimal``), or None before any."""
+        hundredths = self.total_hundredths
+        return None if hundredths is None else Decimal(hundredths).scaleb(-2)
 
 
 class Score(models.Model):

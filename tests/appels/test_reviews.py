@@ -83,6 +83,44 @@ def test_review_total_reads_the_scores_and_their_criteria(review):
     assert services.review_total(review) == Decimal("73.33")
 
 
+def test_a_reviews_stored_total_follows_its_scores_and_its_calls_criteria(review):
+    """``Review.total_hundredths`` is what lists and the committee's ranking read."""
+    projet, ancrage = _criteria(review)
+    assert review.total is None
+    services.save_review(review, scores={projet.pk: 4})  # a draft: the total so far
+    review.refresh_from_db()
+    assert review.total == Decimal("80.00") == services.review_total(review)
+    services.save_review(review, scores={projet.pk: 4, ancrage.pk: 6})
+    review.refresh_from_db()
+    assert review.total_hundredths == 7333 and review.total == Decimal("73.33")
+
+    ancrage.weight = Decimal("2")  # a criterion reweighted in the call's grid
+    ancrage.save()
+    review.refresh_from_db()
+    assert review.total == Decimal("70.00") == services.review_total(review)  # (0.8+0.6)*2/4
+    projet.max_score = 8
+    projet.save()
+    review.refresh_from_db()
+    assert review.total == Decimal("55.00") == services.review_total(review)  # (0.5+0.6)/2
+
+
+def test_the_stored_totals_are_refreshed_in_one_read_and_one_write(
+    review, django_assert_num_queries
+):
+    projet, _ancrage = _criteria(review)
+    others = [
+        ReviewFactory(application=ApplicationFactory(call=review.application.call))
+        for _ in range(3)
+    ]
+    for other in [review, *others]:
+        Score.objects.create(review=other, criterion=projet, value=5)  # behind the services
+    with django_assert_num_queries(2):
+        changed = services.refresh_review_totals([review, *others])
+    assert len(changed) == 4 and {r.total for r in changed} == {Decimal("100.00")}
+    with django_assert_num_queries(1):  # nothing changed: nothing written
+        assert services.refresh_review_totals([review, *others]) == []
+
+
 # --- saving and submitting --------------------------------------------------------------
 
 
