@@ -319,6 +319,7 @@ def row_words():
         "waitlisted": _("liste d’attente"),
         "number": _("n°"),
         "undecided": _("— à décider —"),
+        "decision_for": _("Décision pour %(centre)s"),
         "requested": _("demandés"),
     }
 
@@ -340,7 +341,7 @@ def row_html(row, *, position, is_open, words, outcomes):
     average = localize(row.average) if row.average else "—"
     region = words["regions"].get(centre.region, centre.region)
     cells = [
-        f"<td>{esc(localize(row.rank))}</td>",
+        f"<td>{esc(number(row.rank))}</td>",
         f'<td><a href="{esc(f"{before}/{application.pk}/{after}")}">{esc(centre.name)}</a>'
         f"<br><small>{esc(centre.city)} · {esc(region)}</small>"
         f"{esc(errors)}</td>",
@@ -359,16 +360,22 @@ def row_html(row, *, position, is_open, words, outcomes):
     )
 
 
+def number(value):
+    """``localize`` of a row's figure; small integers need no separator in any language."""
+    if type(value) is int and -1000 < value < 1000:
+        return str(value)
+    return localize(value)
+
+
 def _spread(row, words):
     if row.spread is None:
         return "—"
+    spread = esc(localize(row.spread))
     if not row.disagreement:
-        return format_html("<span>{}</span>", localize(row.spread))
-    return format_html(
-        '<span class="ranking-disagreement" title="{}">{} ⚠ {}</span>',
-        words["diverge"],
-        localize(row.spread),
-        words["disagreement"],
+        return mark_safe(f"<span>{spread}</span>")  # noqa: S308 - escaped
+    return mark_safe(  # noqa: S308 - escaped
+        f'<span class="ranking-disagreement" title="{esc(words["diverge"])}">{spread} ⚠ '
+        f"{esc(words['disagreement'])}</span>"
     )
 
 
@@ -377,10 +384,9 @@ def _opinions(row, words):
     if not counts:
         return "—"
     names = {"select": words["select"], "waitlist": words["waitlist"]}
-    return mark_safe(  # noqa: S308 - joined from format_html
+    return mark_safe(  # noqa: S308 - escaped
         "<br>".join(
-            format_html("{} × {}", count, names.get(value, words["reject"]))
-            for value, count in counts
+            f"{esc(count)} × {esc(names.get(value, words['reject']))}" for value, count in counts
         )
     )
 
@@ -391,10 +397,10 @@ def _proposal(row, words):
         return ""
     if proposal.outcome == ApplicationStatus.SELECTED:
         quantities = " + ".join(str(quantity) for quantity in proposal.granted.values())
-        return format_html("{} ({})", words["select"], quantities)
+        return mark_safe(f"{esc(words['select'])} ({esc(quantities)})")  # noqa: S308 - escaped
     if proposal.outcome == ApplicationStatus.WAITLISTED:
-        return format_html(
-            "{} {}&nbsp;{}", words["waitlisted"], words["number"], proposal.waitlist_rank
+        return mark_safe(  # noqa: S308 - escaped
+            f"{esc(words['waitlisted'])} {esc(words['number'])}&nbsp;{esc(proposal.waitlist_rank)}"
         )
     return words["reject"]
 
@@ -410,24 +416,18 @@ def _decision(row, is_open, words, outcomes):
                 application.waitlist_rank,
             )
         return application.get_status_display()
-    prefix = row.fields["prefix"]
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (value, mark_safe(" selected") if value == row.fields["outcome"] else "", label)
-            for value, label in outcomes
-        ),
+    prefix = esc(row.fields["prefix"])
+    chosen = row.fields["outcome"]
+    options = "".join(
+        f'<option value="{esc(value)}"{" selected" if value == chosen else ""}>{esc(label)}'
+        "</option>"
+        for value, label in outcomes
     )
-    return format_html(
-        '<label class="visually-hidden" for="{}-outcome">{}</label>\n      '
-        '<select name="{}-outcome" id="{}-outcome"><option value="">{}</option>{}</select>',
-        prefix,
-        _("Décision pour %(centre)s") % {"centre": application.centre.name},
-        prefix,
-        prefix,
-        words["undecided"],
-        options,
+    label = words["decision_for"] % {"centre": application.centre.name}
+    return mark_safe(  # noqa: S308 - escaped
+        f'<label class="visually-hidden" for="{prefix}-outcome">{esc(label)}</label>\n      '
+        f'<select name="{prefix}-outcome" id="{prefix}-outcome"><option value="">'
+        f"{esc(words['undecided'])}</option>{options}</select>"
     )
 
 
@@ -439,18 +439,18 @@ def _granted(row, is_open, words):
             name = esc(field["name"])
             parts.append(
                 f'<label for="{name}">{esc(line.offer.pack_type.name)}</label> '
-                f'<input type="number" min="0" max="{esc(localize(line.offer.per_centre_cap))}" '
-                f'name="{name}" id="{name}" value="{esc(localize(field["value"]))}"> '
-                f"<small>/ {esc(localize(line.requested_quantity))} {esc(words['requested'])}"
+                f'<input type="number" min="0" max="{esc(number(line.offer.per_centre_cap))}" '
+                f'name="{name}" id="{name}" value="{esc(number(field["value"]))}"> '
+                f"<small>/ {esc(number(line.requested_quantity))} {esc(words['requested'])}"
                 "</small>"
             )
         else:
             parts.append(
                 format_html(
                     "{} / {} × {}",
-                    localize(line.granted_quantity or 0),
-                    localize(line.requested_quantity),
+                    number(line.granted_quantity or 0),
+                    number(line.requested_quantity),
                     line.offer.pack_type.name,
                 )
             )
-    return mark_safe("<br>".join(parts))  # noqa: S308 - joined from format_html
+    return mark_safe("<br>".join(parts))  # noqa: S308 - joined from format_html and escaped
