@@ -203,14 +203,22 @@ def ranked_rows(call):
             status=status,
             average_hundredths=None if average is None else int(average),
             spread_hundredths=None if spread is None else int(spread),
-            opinions=tuple(int(count) for count in opinions),
+            opinions=(int(to_select), int(to_waitlist), int(to_reject)),
             reviews_done=int(done),
             reviews_expected=expected,
             rank=rank,
         )
-        for rank, (pk, status, region, average, spread, done, *opinions) in (
-            enumerate(found, start=1)
-        )
+        for rank, (
+            pk,
+            status,
+            region,
+            average,
+            spread,
+            done,
+            to_select,
+            to_waitlist,
+            to_reject,
+        ) in enumerate(found, start=1)
     ]
 
 
@@ -362,13 +370,16 @@ def proposal_for(call, rows=None, *, offers=None, lines=None):
     stock = {offer.pk: (offer.quantity_available, offer.per_centre_cap) for offer in offers}
     # Offers in the order of their pack types, as the page lists them (unordered query).
     position = {offer: i for i, offer in enumerate(stock)}
-    requested = {row.application_id: {} for row in rows}
+    ranked = {row.application_id for row in rows}
+    requested = {}
     for application_id, offer_id, quantity, *_rest in sorted(
         lines, key=lambda line: position.get(line[1], len(position))
     ):
-        if application_id in requested:
-            requested[application_id][offer_id] = quantity
+        if application_id in ranked:
+            requested.setdefault(application_id, {})[offer_id] = quantity
+    nothing = {}
     candidates = [
-        (row.application_id, requested[row.application_id], row.rejection_advised) for row in rows
+        (row.application_id, requested.get(row.application_id, nothing), row.rejection_advised)
+        for row in rows
     ]
     return propose(candidates, stock)
