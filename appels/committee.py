@@ -81,18 +81,22 @@ class CommitteeView:
     # --- reading ---------------------------------------------------------------------
 
     def rows(self):
-        """The ranking's rows (figures only, see ``ranking.ranked_rows``) as filtered, with
-        the proposal for the whole call while decisions are open."""
-        self.everything = everything = ranked_rows(self.call)
-        proposals = (
-            proposal_for(self.call, everything, offers=self.offers, lines=self.lines)
-            if self.is_open
-            else {}
-        )
-        rows = filter_rows(everything, region=self.region, offer=self.offer)
+        """The ranking's rows (figures only, see ``ranking.ranked_rows``) as filtered; the
+        whole call's stays in ``everything``, in rank order."""
+        self.everything = ranked_rows(self.call)
+        return filter_rows(self.everything, region=self.region, offer=self.offer)
+
+    def propose_for(self, rows):
+        """Attach the platform's proposal to ``rows`` while decisions are open. The proposal
+        fills the stock by rank, so a row's depends only on the rows ranked above it: it is
+        computed down to the lowest of ``rows`` (the first pages read a few dozen rows, not
+        the whole call; the same proposal as for the whole call)."""
+        if not self.is_open or not rows:
+            return
+        above = self.everything[: max(row.rank for row in rows)]
+        proposals = proposal_for(self.call, above, offers=self.offers, lines=self.lines)
         for row in rows:
             row.proposal = proposals.get(row.application_id)
-        return rows
 
     def export(self, fmt):
         dataset = RankingResource().export(ranking(self.call, region=self.region, offer=self.offer))
@@ -116,6 +120,7 @@ class CommitteeView:
         # own; the proposal and the exports still cover the whole call.
         page = Paginator(rows, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
         rows = load_applications(page.object_list, page=True)
+        self.propose_for(rows)
         page_query = self.request.GET.copy()
         page_query.pop("page", None)
         words = row_words()
