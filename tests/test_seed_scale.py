@@ -130,3 +130,20 @@ def test_flush_keeps_the_demo_data():
     scale.flush()
     assert set(Invoice.objects.values_list("number", flat=True)) == demo_invoices
     assert Application.objects.count() == demo_applications
+
+
+@pytest.mark.parametrize("copy", [False, True], ids=["insert", "copy"])
+def test_every_scale_reviews_stored_total_is_the_weighted_total_of_its_scores(copy, monkeypatch):
+    """Written in bulk (INSERT at this size, COPY at the benchmark's), the stored totals are
+    those ``services.save_review`` would keep."""
+    from django.db import connection  # noqa: PLC0415
+
+    from appels.services import review_total  # noqa: PLC0415
+
+    if copy and connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    monkeypatch.setattr(scale, "COPY_THRESHOLD", 1 if copy else 10**9)
+    seed()
+    reviews = list(Review.objects.filter(application__call__slug__startswith=scale.SLUG_PREFIX))
+    assert any(review.total is not None for review in reviews)
+    assert all(review.total == review_total(review) for review in reviews)
