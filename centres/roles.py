@@ -62,6 +62,8 @@ ROLE_PERMISSIONS = {
         *_perms("equipements", EQUIPMENT_MODELS, ("view",)),
         # Generated documents: read, download, send again to the workers.
         *_perms("solidaire", ("document",), ("view", "change")),
+        # E-mails owed to centres and reviewers: read them, send a failed one again.
+        *_perms("solidaire", ("outboxemail",), ("view", "change")),
     ],
     REVIEWERS: [
         *_perms(

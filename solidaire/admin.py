@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from solidaire.documents import (
     live_progress,
@@ -23,7 +24,9 @@ from solidaire.documents import (
 )
 from solidaire.documents.access import file_response, ready_document_id_subquery
 from solidaire.errors import DomainError
-from solidaire.models import Document, DocumentStatus
+from solidaire.models import Document, DocumentStatus, OutboxEmail, OutboxStatus
+from solidaire.queue import send_task
+from solidaire.tasks import send_outbox_email
 
 
 def may_view_object_type(user, content_type):
@@ -283,3 +286,48 @@ def bulk_document_action(kind, description):
 
 
 __all__ = ["DocumentActionsMixin", "bulk_document_action", "Http404"]
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """What the platform has e-mailed or still owes; failed sends are sent again from here."""
+
+    list_display = ("subject", "key", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status",)
+    search_fields = ("key", "subject")
+    date_hierarchy = "created_at"
+    list_per_page = 100
+    fields = (
+        "key",
+        "recipients",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+    actions = ("resend",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Renvoyer"), permissions=("change",))
+    def resend(self, request, queryset):
+        pks = list(queryset.exclude(status=OutboxStatus.SENT).values_list("pk", flat=True))
+        queued = sum(send_task(send_outbox_email, pk) for pk in pks)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail renvoyé aux workers.",
+                "%(count)d e-mails renvoyés aux workers.",
+                queued,
+            )
+            % {"count": queued},
+            messages.SUCCESS if queued == len(pks) else messages.WARNING,
+        )

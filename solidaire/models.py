@@ -119,3 +119,40 @@ class Document(models.Model):
         if not self.progress_total:
             return 100 if self.is_ready else 0
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("à envoyer")
+    SENT = "sent", _("envoyé")
+    FAILED = "failed", _("en échec")
+
+
+class OutboxEmail(models.Model):
+    """An e-mail the platform owes someone, written in the transaction of the event it tells.
+
+    The row commits or rolls back with the business event; a worker sends it after commit and
+    marks it sent, once (the row is locked while sending). One ``key`` (the event, e.g.
+    ``agreement-issued:12``) gives one e-mail: asking again for the same event sends nothing
+    more. The beat sweeper sends again what stayed unsent (a lost job, Redis down).
+    """
+
+    key = models.CharField(_("événement"), max_length=120, unique=True)
+    recipients = models.JSONField(_("destinataires"), default=list)
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("message"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail à envoyer")
+        verbose_name_plural = _("e-mails à envoyer")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_created")]
+
+    def __str__(self):
+        return self.subject

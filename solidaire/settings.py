@@ -381,6 +381,10 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 REVIEW_REMINDER_DAYS = env.int("REVIEW_REMINDER_DAYS", default=3)
 # A published outcome still not e-mailed after this many seconds is sent again (beat).
 OUTCOMES_RETRY_AFTER = env.int("OUTCOMES_RETRY_AFTER", default=600)
+# The outbox of e-mails (solidaire/outbox.py): an e-mail still unsent this many seconds after
+# its event is sent again by the beat sweeper, up to OUTBOX_MAX_ATTEMPTS times.
+OUTBOX_RETRY_AFTER = env.int("OUTBOX_RETRY_AFTER", default=300)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # Two reviewers' totals (out of 100) further apart than this flag a disagreement.
 REVIEW_DISAGREEMENT_POINTS = env.int("REVIEW_DISAGREEMENT_POINTS", default=25)
 
@@ -459,6 +463,7 @@ DOCUMENTS_ENQUEUE_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+CELERY_BEAT_SCHEDULE["sweep-outbox"] = {"task": "solidaire.tasks.sweep_outbox", "schedule": 120.0}
 CELERY_BEAT_SCHEDULE["sweep-documents"] = {
     "task": "solidaire.tasks.sweep_documents",
     "schedule": float(DOCUMENTS_SWEEP_INTERVAL),

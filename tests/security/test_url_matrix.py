@@ -220,7 +220,13 @@ class Scene:
             url_name="admin:centres_centre_change",
             path="/",
         )
+        from solidaire.models import OutboxEmail
+
+        email = OutboxEmail.objects.create(
+            key="matrix:1", recipients=["x@example.org"], subject="Objet", body="Corps"
+        )
         return {
+            "solidaire.outboxemail": email,
             "centres.datarequest": data_request,
             "centres.accesslog": access,
             "auth.group": Group.objects.get(name=roles.REVIEWERS),

@@ -101,6 +101,18 @@ EXPECTED = {
         'L/L L/L L/L L/L 403/403 403/403 200/302 200/302 200/302',
     'gestion/solidaire/document/<path:object_id>/':
         'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
+    'gestion/solidaire/outboxemail/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 403/403 200/200',
+    'gestion/solidaire/outboxemail/add/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/solidaire/outboxemail/<path:object_id>/history/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 403/403 200/200',
+    'gestion/solidaire/outboxemail/<path:object_id>/delete/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/solidaire/outboxemail/<path:object_id>/change/':
+        'L/L L/L L/L L/L 403/403 403/403 200/302 403/403 200/302',
+    'gestion/solidaire/outboxemail/<path:object_id>/':
+        'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
     'gestion/centres/user/<id>/password/':
         'L/L L/L L/L L/L 403/403 403/403 200/200 403/403 200/200',
     'gestion/centres/user/':
