@@ -214,7 +214,10 @@ class CallAdmin(AuditedAdmin):
                 ),
             },
         ),
-        (_("Facturation"), {"fields": ("invoice_on_delivery", "created_at")}),
+        (
+            _("Attribution et facturation"),
+            {"fields": ("confirm_after_signature", "invoice_on_delivery", "created_at")},
+        ),
     )
     inlines = (CallOfferInline, CriterionInline, CallPartnerInline)
     actions = (
@@ -452,6 +455,8 @@ class AttachmentInline(ReadOnlyInline, admin.TabularInline):
 
     @admin.display(description=_("fichier"))
     def download(self, obj):
+        if obj is None or obj.pk is None:  # a blank row redrawn after a malformed post
+            return "—"
         url = reverse("admin:appels_application_attachment", args=[obj.application_id, obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.original_name)
 

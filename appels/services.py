@@ -40,6 +40,7 @@ from .models import (
     Score,
     SurveyAnswer,
 )
+from .signals import applications_selected
 
 TWO_PLACES = Decimal("0.01")
 
@@ -91,6 +92,10 @@ def publish_results(call, *, by=None, now=None):
     decision_ids = list(decisions.values_list("pk", flat=True))
     decisions.update(published_at=now)
     _notify_outcomes(decision_ids)
+    selected = list(
+        call.applications.filter(status=ApplicationStatus.SELECTED).select_related("call")
+    )
+    applications_selected.send(sender=Application, applications=selected)
     return call
 
 
@@ -130,6 +135,7 @@ def duplicate_call(call, *, by=None, shift_days=365):
         reviewers_per_application=call.reviewers_per_application,
         conflict_rule=call.conflict_rule,
         is_blind_review=call.is_blind_review,
+        confirm_after_signature=call.confirm_after_signature,
         invoice_on_delivery=call.invoice_on_delivery,
     )
     for offer in call.offers.all():
@@ -944,6 +950,7 @@ def promote_from_waitlist(call, *, by, now=None):
         )
         if call.is_published:
             _notify_outcomes([decision.pk])
+            applications_selected.send(sender=Application, applications=[candidate])
         return candidate
     return None
 

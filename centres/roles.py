@@ -60,6 +60,8 @@ ROLE_PERMISSIONS = {
         *_perms("centres", ("accesslog",), ("view",)),
         *_perms("centres", ("user",), ("view", "add", "change")),
         *_perms("equipements", EQUIPMENT_MODELS, ("view",)),
+        # The chain of each selected application: read it, act on it in bulk.
+        *_perms("equipements", ("selectedapplication",), ("view", "change")),
         # Generated documents: read, download, send again to the workers.
         *_perms("solidaire", ("document",), ("view", "change")),
         # E-mails owed to centres and reviewers: read them, send a failed one again.
@@ -91,6 +93,7 @@ ROLE_PERMISSIONS = {
         # Invoices are immutable once issued: corrections are credit notes.
         *_perms("equipements", ("invoice", "invoiceline"), ("view", "add")),
         *_perms("equipements", ("invoicecounter",), ("view",)),
+        *_perms("equipements", ("selectedapplication",), ("view",)),
         *_perms("appels", ("application", "call"), ("view",)),
         *_perms("appels", ("packtype",), ("view", "add", "change")),
         *_perms("centres", ("centre", "site"), ("view",)),

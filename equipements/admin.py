@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from appels import services as appels_services
 from appels.admin import ReadOnlyInline, ServiceFormMixin, run_service_action
 from appels.models import Call
 from centres.models import Partner
@@ -34,6 +35,7 @@ from .models import (
     AllocationLine,
     AllocationStatus,
     Batch,
+    ChainStep,
     DataErasure,
     DeviceModel,
     Invoice,
@@ -41,7 +43,9 @@ from .models import (
     InvoiceLine,
     Item,
     ItemStatus,
+    SelectedApplication,
     Shipment,
+    ShipmentStatus,
     SupportTicket,
     TicketStatus,
 )
@@ -131,6 +135,15 @@ class BatchConfirmImportForm(ConfirmImportForm):
 class IncidentForm(forms.Form):
     note = forms.CharField(
         label=_("Description de l’incident"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class ReductionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Par exemple : colis perdu par le transporteur, pas de stock pour réexpédier."),
     )
 
 
@@ -239,7 +252,7 @@ class ItemAdmin(LongListMixin, ImportMixin, AuditedAdmin):
                         "line__allocation__application__centre",
                         "line__allocation__application__call",
                         "line__allocation__application__site",
-                        "line__allocation__shipment",
+                        "shipment",
                     ).order_by("picked_at"),
                 ),
                 Prefetch(
@@ -639,7 +652,7 @@ class ShipmentAllocationInline(ReadOnlyInline, admin.TabularInline):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
+class ShipmentAdmin(ServiceFormMixin, LongListMixin, DocumentActionsMixin, AuditedAdmin):
     document_kinds = (DocumentKind.SHIPMENT_SHEET,)
     # Parcels and weight are on the shipment's page and its sheet: each column costs every
     # row of a long list.
@@ -677,8 +690,13 @@ class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
         "created_at",
         "shipped_at",
         "delivered_at",
+        "received_at",
         "confirmed_by",
         "incident_note",
+        "missing_serials",
+        "settlement",
+        "settled_at",
+        "reshipment_of",
         "sheet",
     )
     readonly_fields = (
@@ -688,8 +706,13 @@ class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
         "created_at",
         "shipped_at",
         "delivered_at",
+        "received_at",
         "confirmed_by",
         "incident_note",
+        "missing_serials",
+        "settlement",
+        "settled_at",
+        "reshipment_of",
         "sheet",
     )
     inlines = (ShipmentAllocationInline,)
@@ -697,6 +720,9 @@ class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
         "mark_shipped",
         "mark_delivered",
         "mark_incident",
+        "reship_missing",
+        "reduce_after_incident",
+        "close_incident",
         bulk_document_action(
             DocumentKind.SHIPMENT_SHEETS_BULK,
             _("Imprimer les bordereaux de la sélection (un seul PDF)"),
@@ -713,6 +739,24 @@ class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
     @admin.display(description=_("centre"), ordering="site__centre__name")
     def centre(self, obj):
         return obj.site.centre.name
+
+    def get_readonly_fields(self, request, obj=None):
+        # What the sheet prints is edited until the centre has checked the parcel.
+        closed = obj is not None and obj.status in (
+            ShipmentStatus.RECEIVED,
+            ShipmentStatus.INCIDENT,
+        )
+        extra = services.SHEET_FIELDS if closed else ()
+        return (*self.readonly_fields, *extra)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service: the sheet is rendered again when what it prints changes."""
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.SHEET_FIELDS
+            if name in form.cleaned_data
+        }
+        services.update_shipment(obj, by=request.user, **fields)
 
     @admin.display(description=_("bordereau d’expédition"))
     def sheet(self, obj):
@@ -755,14 +799,76 @@ class ShipmentAdmin(LongListMixin, DocumentActionsMixin, AuditedAdmin):
         }
         return TemplateResponse(request, "admin/equipements/action_form.html", context)
 
-    @admin.action(description=_("Marquer livrée"), permissions=("change",))
+    @admin.action(description=_("Marquer livrée par le transporteur"), permissions=("change",))
     def mark_delivered(self, request, queryset):
         run_service_action(
             self,
             request,
             queryset,
             services.deliver_shipment,
-            _("%(object)s : livrée."),
+            _(
+                "%(object)s : livrée ; le centre confirme la réception, "
+                "n° de série par n° de série."
+            ),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Incident : réexpédier les manquants"), permissions=("change",))
+    def reship_missing(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.reship_missing,
+            _(
+                "%(object)s : les attributions concernées repassent en préparation ; "
+                "scannez le matériel de remplacement puis créez l’expédition."
+            ),
+            by=request.user,
+        )
+
+    @admin.action(
+        description=_("Incident : réduire l’attribution et émettre l’avoir…"),
+        permissions=("change",),
+    )
+    def reduce_after_incident(self, request, queryset):
+        """Asks for the reason first (an intermediate page), then reduces."""
+        form = ReductionForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_service_action(
+                self,
+                request,
+                queryset,
+                services.reduce_after_incident,
+                _("%(object)s : attribution réduite au matériel reçu."),
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Réduire l’attribution au matériel reçu"),
+            "form": form,
+            "objects": queryset.select_related("site__centre"),
+            "action": "reduce_after_incident",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": _("Réduire et émettre l’avoir"),
+            "intro": _(
+                "Le matériel non reçu est retiré de l’attribution ; une facture déjà émise "
+                "reçoit un avoir pour ce matériel, une facture à venir ne le compte pas."
+            ),
+        }
+        return TemplateResponse(request, "admin/equipements/action_form.html", context)
+
+    @admin.action(description=_("Incident : clore (tout est arrivé)"), permissions=("change",))
+    def close_incident(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.close_incident,
+            _("%(object)s : incident clos, réception confirmée."),
             by=request.user,
         )
 
@@ -959,4 +1065,179 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
             services.start_ticket,
             _("%(object)s : pris en charge."),
             by=request.user,
+        )
+
+
+# --- The chain of each selected application ---------------------------------------------
+
+
+class ChainStepFilter(admin.SimpleListFilter):
+    title = _("étape")
+    parameter_name = "etape"
+
+    def lookups(self, request, model_admin):
+        return ChainStep.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in ChainStep.values:
+            return queryset.filter(step=self.value())
+        return queryset
+
+
+def _mark(done):
+    """A tick or a dash, with a text for screen readers (not colour alone)."""
+    return format_html(
+        '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>',
+        "✓" if done else "—",
+        _("oui") if done else _("non"),
+    )
+
+
+@admin.register(SelectedApplication)
+class SelectedApplicationAdmin(admin.ModelAdmin):
+    """Every selected application and where it stands: agreement, allocation, picking,
+    shipment, reception, invoice, survey; filtered by call and by step, acted on in bulk."""
+
+    list_display = (
+        "title",
+        "centre_name",
+        "call_edition",
+        "agreement_issued",
+        "agreement_signed_mark",
+        "allocation_status",
+        "picked",
+        "shipped",
+        "received",
+        "invoiced",
+        "surveyed",
+        "step_label",
+    )
+    list_display_links = None
+    list_filter = (("call", admin.RelatedOnlyFieldListFilter), ChainStepFilter)
+    search_fields = ("title", "centre__name")
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ("issue_agreements", "confirm_allocations", "propose_allocations")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_chain()
+            .select_related("call", "centre", "allocation__shipment")
+            .only(
+                "title",
+                "status",
+                "call__edition",
+                "call__title",
+                "centre__name",
+                "allocation__status",
+                "allocation__shipment__status",
+                "allocation__shipment__settled_at",
+            )
+            .order_by("call", "centre__name", "pk")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The rows are read here; the actions change them through the services.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description=_("centre"), ordering="centre__name")
+    def centre_name(self, obj):
+        return obj.centre.name
+
+    @admin.display(description=_("appel"), ordering="call")
+    def call_edition(self, obj):
+        return obj.call.edition
+
+    @admin.display(description=_("convention émise"))
+    def agreement_issued(self, obj):
+        return _mark(obj.has_agreement)
+
+    @admin.display(description=_("convention signée"))
+    def agreement_signed_mark(self, obj):
+        return _mark(obj.agreement_signed)
+
+    def _allocation(self, obj):
+        try:
+            return obj.allocation
+        except Allocation.DoesNotExist:
+            return None
+
+    @admin.display(description=_("attribution"))
+    def allocation_status(self, obj):
+        allocation = self._allocation(obj)
+        return allocation.get_status_display() if allocation else "—"
+
+    def _reached(self, obj, statuses):
+        allocation = self._allocation(obj)
+        return _mark(allocation is not None and allocation.status in statuses)
+
+    @admin.display(description=_("préparée"))
+    def picked(self, obj):
+        return self._reached(
+            obj, (AllocationStatus.PICKED, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED)
+        )
+
+    @admin.display(description=_("expédiée"))
+    def shipped(self, obj):
+        return self._reached(obj, (AllocationStatus.SHIPPED, AllocationStatus.DELIVERED))
+
+    @admin.display(description=_("reçue"))
+    def received(self, obj):
+        return self._reached(obj, (AllocationStatus.DELIVERED,))
+
+    @admin.display(description=_("facturée"))
+    def invoiced(self, obj):
+        return _mark(obj.is_invoiced)
+
+    @admin.display(description=_("enquête"))
+    def surveyed(self, obj):
+        return _mark(obj.is_surveyed)
+
+    @admin.display(description=_("étape suivante"), ordering="step")
+    def step_label(self, obj):
+        return ChainStep(obj.step).label
+
+    def _each(self, request, queryset, service, success_message):
+        run_service_action(self, request, queryset, service, success_message)
+
+    @admin.action(description=_("Émettre les conventions"), permissions=("change",))
+    def issue_agreements(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            appels_services.issue_agreement,
+            _("%(object)s : convention émise, le centre est prévenu par e-mail."),
+        )
+
+    @admin.action(description=_("Confirmer les attributions"), permissions=("change",))
+    def confirm_allocations(self, request, queryset):
+        def confirm(application):
+            allocation = Allocation.objects.filter(application=application).first()
+            if allocation is None:
+                raise DomainError(_("pas encore d’attribution."))
+            services.confirm_allocation(allocation, by=request.user)
+
+        self._each(
+            request,
+            queryset.filter(allocation__status=AllocationStatus.PROPOSED)
+            | queryset.filter(allocation__isnull=True),
+            confirm,
+            _("%(object)s : attribution confirmée, le centre est prévenu par e-mail."),
+        )
+
+    @admin.action(description=_("Proposer les attributions manquantes"), permissions=("change",))
+    def propose_allocations(self, request, queryset):
+        self._each(
+            request,
+            queryset.filter(allocation__isnull=True),
+            services.propose_allocation,
+            _("%(object)s : attribution proposée."),
         )

@@ -7,5 +7,6 @@ class EquipementsConfig(AppConfig):
     verbose_name = _("Matériel et logistique")
 
     def ready(self):
-        # Registers this app's document renderers with solidaire.documents.
-        from . import documents, impact_documents  # noqa: F401, PLC0415
+        # Registers this app's document renderers with solidaire.documents, and receives
+        # the calls' signals (a selected application gets its allocation).
+        from . import documents, impact_documents, signals  # noqa: F401, PLC0415

@@ -758,13 +758,14 @@ class DemoBuilder:
                 Shipment(
                     reference=f"EXP-{ed.slug.upper()}-{application.pk:05d}",
                     site=self.main_site[application.centre_id],
-                    status=ShipmentStatus.DELIVERED,
+                    status=ShipmentStatus.RECEIVED,
                     parcels=max(1, line.granted_quantity // 2 if not ed.is_tablets else 1),
                     weight_kg=Decimal(line.granted_quantity * (12 if not ed.is_tablets else 5)),
                     carrier=rng.choice(["Colissimo", "DB Schenker", "Geodis"]),
                     tracking_number=f"{rng.randrange(10**12, 10**13)}",
                     shipped_at=at(shipped, 16),
                     delivered_at=at(delivered_on, 11),
+                    received_at=at(delivered_on, 15),
                 )
             )
         Shipment.objects.bulk_create(shipments)
@@ -825,7 +826,8 @@ class DemoBuilder:
                 picked.append((alloc_line, item))
         Item.objects.bulk_create(items)
         AllocatedItem.objects.bulk_create(
-            AllocatedItem(line=line, item=item) for line, item in picked
+            AllocatedItem(line=line, item=item, shipment_id=line.allocation.shipment_id)
+            for line, item in picked
         )
         erasures = [
             DataErasure(

@@ -11,7 +11,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from django.conf import settings
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from lxml import etree
@@ -338,11 +338,8 @@ def shipment_sheets(shipments):
     )
     order = {pk: index for index, pk in enumerate(s.pk for s in shipments)}
     picked = (
-        AllocatedItem.objects.filter(
-            line__allocation__shipment__in=shipments, released_at__isnull=True
-        )
+        AllocatedItem.objects.filter(shipment__in=shipments, released_at__isnull=True)
         .select_related("item__device_model", "line__pack_type")
-        .annotate(shipment_id=F("line__allocation__shipment_id"))
         .order_by("shipment_id", "item__serial_number")
     )
     items = defaultdict(list)

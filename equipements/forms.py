@@ -31,8 +31,20 @@ class ReceptionForm(forms.Form):
         self.fields["received"].choices = [
             (item.serial_number, f"{item.device_model} – {item.serial_number}") for item in items
         ]
-        self.fields["received"].initial = [item.serial_number for item in items]
+        # Nothing is ticked in advance: each tick is the centre's own check of a serial.
         self.helper = PortalFormHelper()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("received") and not (cleaned.get("note") or "").strip():
+            self.add_error(
+                "received",
+                _(
+                    "Cochez chaque matériel reçu, ou décrivez le problème si le colis n’est "
+                    "pas arrivé."
+                ),
+            )
+        return cleaned
 
 
 class TicketForm(forms.Form):

@@ -31,7 +31,7 @@ def send_shipment_notice(shipment_id):
     )
     items = list(
         Item.objects.filter(
-            allocations__line__allocation__shipment=shipment,
+            allocations__shipment=shipment,
             allocations__released_at__isnull=True,
         )
         .select_related("device_model")

@@ -823,13 +823,14 @@ class ScaleBuilder:
                 shipment = Shipment(
                     reference=f"{SERIAL_PREFIX}-EXP-{year}-{index + 1:06d}",
                     site=self.site_of[application.centre_id],
-                    status=ShipmentStatus.DELIVERED,
+                    status=ShipmentStatus.RECEIVED,
                     parcels=max(1, quantity // 2),
                     weight_kg=Decimal(quantity * 9),
                     carrier=rng.choice(["Colissimo", "DB Schenker", "Geodis"]),
                     tracking_number=f"{rng.randrange(10**12, 10**13)}",
                     shipped_at=at(delivered_on - timedelta(days=3), 16),
                     delivered_at=at(delivered_on, 11),
+                    received_at=at(delivered_on, 15),
                     confirmed_by=self.referent_of[application.centre_id],
                 )
                 shipments.append(shipment)
@@ -940,7 +941,19 @@ class ScaleBuilder:
             pack = tablets if index % 10 == 9 else desktop
             items.append(item(pack, stock_batch, status, **fields))
         self.bulk(Item, items)
-        self.bulk(AllocatedItem, [AllocatedItem(line=line, item=unit) for line, unit in picked])
+        self.bulk(
+            AllocatedItem,
+            [
+                AllocatedItem(
+                    line=line,
+                    item=unit,
+                    shipment_id=line.allocation.shipment_id
+                    if line.allocation.status != AllocationStatus.PICKED
+                    else None,
+                )
+                for line, unit in picked
+            ],
+        )
         self.bulk(
             DataErasure,
             [

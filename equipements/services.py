@@ -12,14 +12,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appels.models import ApplicationStatus
+from appels.models import Agreement, AgreementStatus, ApplicationStatus
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
+from solidaire.models import OutboxEmail
+from solidaire.outbox import queue_email
 from solidaire.queue import enqueue_on_commit
-from solidaire.states import transition
+from solidaire.states import Lifecycle, check_transition, transition
 
 from . import tasks
 from .models import (
@@ -41,6 +44,7 @@ from .models import (
     ItemStatus,
     Provenance,
     Resolution,
+    Settlement,
     Shipment,
     ShipmentStatus,
     SupportTicket,
@@ -49,6 +53,9 @@ from .models import (
 from .pricing import check_resale_ceilings
 
 CENTS = Decimal("0.01")
+CONFIRMATION = Lifecycle(
+    AllocationStatus, {AllocationStatus.PROPOSED: [AllocationStatus.CONFIRMED]}
+)
 
 
 def _locked(obj):
@@ -85,14 +92,45 @@ def propose_allocation(application):
     return allocation
 
 
+def propose_allocations(applications):
+    """Each selected application gets its proposed allocation, once (publication, promotion)."""
+    return [
+        propose_allocation(application)
+        for application in applications
+        if application.status == ApplicationStatus.SELECTED
+    ]
+
+
 @transaction.atomic
 def confirm_allocation(allocation, *, by=None, now=None):
+    """Confirm the packs granted; unless the call says otherwise, once the agreement is signed."""
     allocation = _locked(allocation)
+    # Only a proposal is confirmed (back to confirmed after an incident is ``reship_missing``).
+    check_transition(allocation.status, AllocationStatus.CONFIRMED, CONFIRMATION, str(allocation))
+    application = allocation.application
+    call = application.call
+    if call.confirm_after_signature:
+        agreement = Agreement.objects.filter(application=application).first()
+        if agreement is None or agreement.status != AgreementStatus.SIGNED:
+            raise DomainError(
+                _(
+                    "« %(allocation)s » : la convention doit être signée par le centre "
+                    "avant de confirmer l’attribution."
+                )
+                % {"allocation": allocation},
+                code="agreement_not_signed",
+            )
     transition(allocation, AllocationStatus.CONFIRMED, ALLOCATION_LIFECYCLE, save=False)
     allocation.confirmed_at = now or timezone.now()
     allocation.save(update_fields=["status", "confirmed_at"])
-    if not allocation.application.call.invoice_on_delivery:
+    if not call.invoice_on_delivery:
         issue_invoice(allocation, now=now)
+    notify_centre(
+        f"allocation-confirmed:{allocation.pk}",
+        application,
+        "emails/allocation_confirmed",
+        {"allocation": allocation, "lines": list(allocation.lines.select_related("pack_type"))},
+    )
     return allocation
 
 
@@ -150,8 +188,23 @@ def pick_items(allocation, *, serials=None, by=None):
                 code="out_of_stock",
             )
         _move_items(items, ItemStatus.RESERVED)
-        AllocatedItem.objects.bulk_create(AllocatedItem(line=line, item=i) for i in items)
+        shipment = _preparing_shipment(allocation)
+        AllocatedItem.objects.bulk_create(
+            AllocatedItem(line=line, item=i, shipment=shipment) for i in items
+        )
     return transition(allocation, AllocationStatus.PICKED, ALLOCATION_LIFECYCLE)
+
+
+def _preparing_shipment(allocation):
+    """The shipment still being packed that this allocation's new items go into, if any."""
+    if allocation.shipment_id is None:
+        return None
+    shipment = Shipment.objects.get(pk=allocation.shipment_id)
+    if shipment.status != ShipmentStatus.PREPARING:
+        return None
+    # What the sheet prints changed: render it again.
+    request_document(shipment, DocumentKind.SHIPMENT_SHEET, force=True)
+    return shipment
 
 
 def picking_progress(allocation):
@@ -219,7 +272,7 @@ def scan_item(allocation, serial, *, by=None):
             code="wrong_grade",
         )
     transition(item, ItemStatus.RESERVED, ITEM_LIFECYCLE)
-    AllocatedItem.objects.create(line=line, item=item)
+    AllocatedItem.objects.create(line=line, item=item, shipment=_preparing_shipment(allocation))
     remaining = sum(needed - picked for _line, picked, needed in progress) - 1
     if remaining == 0:
         transition(allocation, AllocationStatus.PICKED, ALLOCATION_LIFECYCLE)
@@ -241,6 +294,9 @@ def unpick_item(allocation, item, *, by=None):
         raise DomainError(_("Ce matériel n’est pas préparé pour cette attribution."))
     picked.released_at = timezone.now()
     picked.save(update_fields=["released_at"])
+    if picked.shipment_id:
+        # The item leaves a parcel still being packed: its sheet is printed again.
+        request_document(picked.shipment, DocumentKind.SHIPMENT_SHEET, force=True)
     transition(_locked(item), ItemStatus.IN_STOCK, ITEM_LIFECYCLE)
     if allocation.status == AllocationStatus.PICKED:
         transition(allocation, AllocationStatus.CONFIRMED, ALLOCATION_LIFECYCLE)
@@ -371,8 +427,18 @@ def create_shipment(
     sites = {a.application.site_id for a in allocations}
     if len(sites) != 1 or None in sites:
         raise DomainError(_("Une expédition part vers un seul site de réception."))
+    previous = {
+        s.pk: s
+        for s in Shipment.objects.filter(
+            pk__in=[a.shipment_id for a in allocations if a.shipment_id]
+        )
+    }
     for allocation in allocations:
-        if allocation.status != AllocationStatus.PICKED or allocation.shipment_id:
+        earlier = previous.get(allocation.shipment_id)
+        # A second shipment only follows a settled incident (the missing items sent again).
+        if allocation.status != AllocationStatus.PICKED or (
+            earlier is not None and earlier.status != ShipmentStatus.INCIDENT
+        ):
             raise DomainError(
                 _("« %(allocation)s » n’est pas prête à expédier.") % {"allocation": allocation}
             )
@@ -384,22 +450,54 @@ def create_shipment(
         weight_kg=weight_kg,
         carrier=carrier,
         tracking_number=tracking_number,
+        reshipment_of=next(iter(previous.values()), None),
     )
     # A readable reference from the row's own id: unique without counting rows.
     shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
     shipment.save(update_fields=["reference"])
     Allocation.objects.filter(pk__in=[a.pk for a in allocations]).update(shipment=shipment)
+    # The items picked and not yet sent travel in this shipment.
+    AllocatedItem.objects.filter(
+        line__allocation__in=allocations, released_at__isnull=True, shipment__isnull=True
+    ).update(shipment=shipment)
     request_document(shipment, DocumentKind.SHIPMENT_SHEET)
     return shipment
 
 
-def _shipment_items(shipment):
-    return list(
-        Item.objects.select_for_update().filter(
-            allocations__line__allocation__shipment=shipment,
-            allocations__released_at__isnull=True,
-        )
+SHEET_FIELDS = ("parcels", "weight_kg", "carrier", "tracking_number")
+
+
+@transaction.atomic
+def update_shipment(shipment, *, by=None, **fields):
+    """Change what a shipment's sheet prints (parcels, weight, carrier, tracking number).
+
+    The sheet is rendered again through the documents pipeline whenever one of them
+    changes, so printing never hands out a stale sheet. A received shipment is history.
+    """
+    shipment = _locked(shipment)
+    unknown = set(fields) - set(SHEET_FIELDS)
+    if unknown:
+        raise TypeError(f"not a shipment sheet field: {sorted(unknown)}")
+    changed = [name for name, value in fields.items() if getattr(shipment, name) != value]
+    if not changed:
+        return shipment
+    if shipment.status in (ShipmentStatus.RECEIVED, ShipmentStatus.INCIDENT):
+        raise DomainError(_("Cette expédition est close : elle ne se modifie plus."))
+    for name in changed:
+        setattr(shipment, name, fields[name])
+    shipment.full_clean(exclude=["site", "reshipment_of"])
+    shipment.save(update_fields=changed)
+    request_document(shipment, DocumentKind.SHIPMENT_SHEET, by=by, force=True)
+    return shipment
+
+
+def _shipment_items(shipment, *, status=None):
+    items = Item.objects.select_for_update().filter(
+        allocations__shipment=shipment, allocations__released_at__isnull=True
     )
+    if status is not None:
+        items = items.filter(status=status)
+    return list(items)
 
 
 @transaction.atomic
@@ -439,53 +537,274 @@ def ship_shipment(shipment, *, carrier=None, tracking_number=None, now=None):
 
 @transaction.atomic
 def deliver_shipment(shipment, *, by=None, now=None):
-    """Delivery confirmed (by the centre or logistics): allocations, items, maybe invoice."""
+    """The carrier delivered (recorded by logistics). Nothing is received nor invoiced yet:
+    only the centre's check, serial by serial, closes the reception."""
     shipment = _locked(shipment)
-    now = now or timezone.now()
     transition(shipment, ShipmentStatus.DELIVERED, SHIPMENT_LIFECYCLE, save=False)
-    shipment.delivered_at = now
-    shipment.confirmed_by = by
-    shipment.save(update_fields=["status", "delivered_at", "confirmed_by"])
-    _move_items(_shipment_items(shipment), ItemStatus.DELIVERED)
-    for allocation in shipment.allocations.select_for_update().select_related("application__call"):
-        transition(allocation, AllocationStatus.DELIVERED, ALLOCATION_LIFECYCLE, save=False)
-        allocation.delivered_at = now
-        allocation.save(update_fields=["status", "delivered_at"])
-        if allocation.application.call.invoice_on_delivery:
-            issue_invoice(allocation, now=now)
+    shipment.delivered_at = now or timezone.now()
+    shipment.save(update_fields=["status", "delivered_at"])
     return shipment
 
 
 @transaction.atomic
 def confirm_reception(shipment, *, received_serials, note="", by, now=None):
-    """The centre confirms what arrived, item by item.
+    """The centre confirms what arrived, serial by serial.
 
-    Everything received closes the shipment as delivered; a missing item (or a note on a
-    problem) records an incident with the missing serials, for logistics to follow up.
+    Nothing ticked and no note is refused. Everything ticked closes the reception: the
+    items are the centre's, the allocations delivered (and invoiced when the call invoices
+    on reception). Anything not ticked, or a note, records an incident naming the missing
+    serials; what is missing is neither delivered nor invoiced until logistics settle it.
     """
     shipment = _locked(shipment)
-    expected = {item.serial_number for item in _shipment_items(shipment)}
-    received = set(received_serials) & expected
-    missing = sorted(expected - received)
-    if not missing and not note.strip():
-        return deliver_shipment(shipment, by=by, now=now)
+    now = now or timezone.now()
+    note = (note or "").strip()
+    items = _shipment_items(shipment, status=ItemStatus.SHIPPED)
+    expected = {item.serial_number: item for item in items}
+    received = set(received_serials or ()) & set(expected)
+    if not received and not note:
+        raise DomainError(
+            _(
+                "Cochez chaque matériel reçu, ou décrivez le problème si le colis n’est "
+                "pas arrivé : rien n’a été enregistré."
+            ),
+            code="nothing_confirmed",
+        )
+    if shipment.status not in (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED):
+        raise DomainError(_("Cette expédition n’attend pas de confirmation de réception."))
+    missing = sorted(set(expected) - received)
+    shipment.delivered_at = shipment.delivered_at or now
+    shipment.confirmed_by = by
+    shipment.received_at = now
+    _move_items([expected[serial] for serial in sorted(received)], ItemStatus.DELIVERED)
+    if not missing and not note:
+        transition(shipment, ShipmentStatus.RECEIVED, SHIPMENT_LIFECYCLE, save=False)
+        shipment.save(update_fields=["status", "delivered_at", "confirmed_by", "received_at"])
+        _close_received_allocations(shipment, now)
+        return shipment
     lines = []
     if missing:
         lines.append(_("Non reçus : %(serials)s.") % {"serials": ", ".join(missing)})
-    if note.strip():
-        lines.append(note.strip())
-    return report_incident(shipment, note="\n".join(lines), by=by)
+    if note:
+        lines.append(note)
+    transition(shipment, ShipmentStatus.INCIDENT, SHIPMENT_LIFECYCLE, save=False)
+    shipment.incident_note = "\n".join(lines)
+    shipment.missing_serials = missing
+    shipment.save(
+        update_fields=[
+            "status",
+            "delivered_at",
+            "confirmed_by",
+            "received_at",
+            "incident_note",
+            "missing_serials",
+        ]
+    )
+    _acknowledge_incident(shipment)
+    return shipment
+
+
+def _close_received_allocations(shipment, now):
+    """Allocations of the shipment whose every item is now at the centre are delivered:
+    invoiced when the call invoices on reception, and the centre is asked for its opinion."""
+    for allocation in shipment.allocations.select_for_update().select_related(
+        "application__call", "application__centre"
+    ):
+        if allocation.status != AllocationStatus.SHIPPED:
+            continue
+        outstanding = AllocatedItem.objects.filter(
+            line__allocation=allocation, released_at__isnull=True
+        ).exclude(item__status=ItemStatus.DELIVERED)
+        if outstanding.exists():
+            continue
+        transition(allocation, AllocationStatus.DELIVERED, ALLOCATION_LIFECYCLE, save=False)
+        allocation.delivered_at = now
+        allocation.save(update_fields=["status", "delivered_at"])
+        invoices = allocation.invoices.filter(kind=InvoiceKind.INVOICE)
+        if allocation.application.call.invoice_on_delivery or invoices.exists():
+            invoice = issue_invoice(allocation, now=now)
+            _credit_written_off(invoice, now=now)
+        notify_centre(
+            f"survey-invitation:{allocation.application_id}",
+            allocation.application,
+            "emails/survey_invitation",
+            {"allocation": allocation},
+            link=("equipements:survey", allocation.application_id),
+        )
 
 
 @transaction.atomic
 def report_incident(shipment, *, note, by=None):
+    """Logistics record an incident on a shipment on its way (parcel lost, damaged…)."""
     shipment = _locked(shipment)
     if not note.strip():
         raise DomainError(_("Décrivez l’incident."), code="note_required")
     transition(shipment, ShipmentStatus.INCIDENT, SHIPMENT_LIFECYCLE, save=False)
     shipment.incident_note = note.strip()
-    shipment.save(update_fields=["status", "incident_note"])
+    shipment.missing_serials = sorted(
+        i.serial_number for i in _shipment_items(shipment, status=ItemStatus.SHIPPED)
+    )
+    shipment.save(update_fields=["status", "incident_note", "missing_serials"])
+    _acknowledge_incident(shipment)
     return shipment
+
+
+def _acknowledge_incident(shipment):
+    allocation = shipment.allocations.select_related("application__centre").first()
+    if allocation is not None:
+        notify_centre(
+            f"incident-acknowledged:{shipment.pk}",
+            allocation.application,
+            "emails/incident_acknowledged",
+            {"shipment": shipment},
+        )
+
+
+def _open_incident(shipment):
+    shipment = _locked(shipment)
+    if shipment.status != ShipmentStatus.INCIDENT or shipment.settled_at:
+        raise DomainError(
+            _("« %(shipment)s » n’a pas d’incident à régler.") % {"shipment": shipment},
+            code="no_open_incident",
+        )
+    return shipment
+
+
+def _write_off_missing(shipment, now):
+    """The items not received leave the allocation (kept in its history): not in stock, not
+    at the centre. Returns ``{line: count}``."""
+    missing = (
+        AllocatedItem.objects.select_for_update()
+        .select_related("line")
+        .filter(shipment=shipment, released_at__isnull=True, item__status=ItemStatus.SHIPPED)
+    )
+    by_line = {}
+    for picked in missing:
+        by_line[picked.line] = by_line.get(picked.line, 0) + 1
+    items = [Item.objects.select_for_update().get(pk=p.item_id) for p in missing]
+    missing.update(released_at=now)
+    _move_items(items, ItemStatus.LOST)
+    return by_line
+
+
+@transaction.atomic
+def reship_missing(shipment, *, by=None, now=None):
+    """Settle an incident by sending the missing items again.
+
+    The allocations that lack items go back to picking (scan or automatic), then leave in a
+    new shipment to the same site; they are received, and invoiced, when that one is.
+    """
+    shipment = _open_incident(shipment)
+    now = now or timezone.now()
+    by_line = _write_off_missing(shipment, now)
+    if not by_line:
+        raise DomainError(
+            _("Rien ne manque dans « %(shipment)s » : clôturez l’incident.")
+            % {"shipment": shipment},
+            code="nothing_missing",
+        )
+    short = {line.allocation_id for line in by_line}
+    for allocation in shipment.allocations.select_for_update().filter(pk__in=short):
+        transition(allocation, AllocationStatus.CONFIRMED, ALLOCATION_LIFECYCLE)
+    shipment.settlement = Settlement.RESHIPPED
+    shipment.settled_at = now
+    shipment.save(update_fields=["settlement", "settled_at"])
+    _close_received_allocations(shipment, now)
+    return shipment
+
+
+@transaction.atomic
+def reduce_after_incident(shipment, *, reason, by=None, now=None):
+    """Settle an incident by reducing the allocation to what arrived.
+
+    The missing devices are written off the allocation's lines; an invoice already issued
+    gets a credit note for them, one issued on reception leaves them out.
+    """
+    shipment = _open_incident(shipment)
+    if not (reason or "").strip():
+        raise DomainError(_("Indiquez le motif de la réduction."), code="reason_required")
+    now = now or timezone.now()
+    by_line = _write_off_missing(shipment, now)
+    for line, count in by_line.items():
+        line.written_off_devices += count
+        line.save(update_fields=["written_off_devices"])
+    shipment.settlement = Settlement.REDUCED
+    shipment.settled_at = now
+    shipment.incident_note = f"{shipment.incident_note}\n{reason.strip()}".strip()
+    shipment.save(update_fields=["settlement", "settled_at", "incident_note"])
+    _close_received_allocations(shipment, now)
+    return shipment
+
+
+@transaction.atomic
+def close_incident(shipment, *, by=None, now=None):
+    """Everything arrived after all (a note on a damaged box, a parcel found): received."""
+    shipment = _open_incident(shipment)
+    now = now or timezone.now()
+    if _shipment_items(shipment, status=ItemStatus.SHIPPED):
+        raise DomainError(
+            _(
+                "Des matériels manquent encore : réexpédiez-les ou réduisez l’attribution "
+                "avant de clôturer."
+            ),
+            code="still_missing",
+        )
+    transition(shipment, ShipmentStatus.RECEIVED, SHIPMENT_LIFECYCLE, save=False)
+    shipment.settlement = Settlement.FOUND
+    shipment.settled_at = now
+    shipment.save(update_fields=["status", "settlement", "settled_at"])
+    _close_received_allocations(shipment, now)
+    return shipment
+
+
+# --- E-mails ----------------------------------------------------------------------------
+
+
+def remind_survey(now=None):
+    """Remind once the centres that received their equipment ``SURVEY_REMINDER_DAYS`` ago
+    and have not answered the survey (only the last month's deliveries: older ones were
+    delivered before the survey was sent by e-mail). Returns how many were reminded."""
+    from appels.models import SurveyAnswer  # noqa: PLC0415
+
+    now = now or timezone.now()
+    due = now - timedelta(days=settings.SURVEY_REMINDER_DAYS)
+    allocations = (
+        Allocation.objects.filter(
+            status=AllocationStatus.DELIVERED,
+            delivered_at__lte=due,
+            delivered_at__gte=due - timedelta(days=30),
+        )
+        .exclude(application__in=SurveyAnswer.objects.values("application"))
+        .select_related("application__call", "application__centre")
+    )
+    reminded = 0
+    for allocation in allocations:
+        key = f"survey-reminder:{allocation.application_id}"
+        if not OutboxEmail.objects.filter(key=key).exists():
+            notify_centre(
+                key,
+                allocation.application,
+                "emails/survey_reminder",
+                {"allocation": allocation},
+                link=("equipements:survey", allocation.application_id),
+            )
+            reminded += 1
+    return reminded
+
+
+def notify_centre(key, application, template, context, *, link=None):
+    """E-mail the centre of ``application`` through the outbox (once per ``key``)."""
+    centre = application.centre
+    recipients = centre.memberships.filter(user__is_active=True).values_list(
+        "user__email", flat=True
+    )
+    name, pk = link or ("equipements:follow_up", application.pk)
+    url = settings.SITE_URL + reverse(name, args=[pk])
+    queue_email(
+        key,
+        list(recipients),
+        template,
+        {**context, "application": application, "centre": centre, "url": url},
+    )
 
 
 # --- Invoices ---------------------------------------------------------------------------
@@ -538,7 +857,9 @@ def issue_invoice(allocation, *, now=None):
     rate, mention = _vat()
     lines = list(allocation.lines.select_related("pack_type"))
     check_resale_ceilings(lines, rate, issued_on)
-    total_excl = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    invoice_lines = [(str(line.pack_type), line.quantity, line.unit_price) for line in lines]
+    invoice_lines += _write_off_lines(lines)
+    total_excl = sum((quantity * price for _d, quantity, price in invoice_lines), Decimal(0))
     total_vat = (total_excl * rate / 100).quantize(CENTS, rounding=ROUND_HALF_UP)
     series = settings.INVOICE_SERIES
     sequence = next_invoice_number(series, issued_on.year)
@@ -570,16 +891,61 @@ def issue_invoice(allocation, *, now=None):
         InvoiceLine(
             invoice=invoice,
             position=index,
-            description=str(line.pack_type),
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            total_excl_tax=line.quantity * line.unit_price,
+            description=description,
+            quantity=quantity,
+            unit_price=unit_price,
+            total_excl_tax=quantity * unit_price,
         )
-        for index, line in enumerate(lines, start=1)
+        for index, (description, quantity, unit_price) in enumerate(invoice_lines, start=1)
     )
+    for line in lines:
+        if line.written_off_devices != line.credited_devices:
+            line.credited_devices = line.written_off_devices
+            line.save(update_fields=["credited_devices"])
     # The PDF (Factur-X) is made by a worker once this transaction commits.
     request_document(invoice, DocumentKind.INVOICE)
     return invoice
+
+
+def _device_price(line):
+    return (line.unit_price / line.units_per_pack).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def _write_off_lines(lines):
+    """``(description, -devices, price per device)`` for devices written off and not yet
+    deducted: missing at reception, settled by reducing the allocation."""
+    return [
+        (
+            _("%(pack)s : appareils non livrés, déduits") % {"pack": line.pack_type},
+            -(line.written_off_devices - line.credited_devices),
+            _device_price(line),
+        )
+        for line in lines
+        if line.written_off_devices > line.credited_devices
+    ]
+
+
+def _credit_written_off(invoice, *, now=None):
+    """An invoice issued before devices were written off gets a credit note for them."""
+    lines = list(
+        AllocationLine.objects.select_for_update()
+        .select_related("pack_type")
+        .filter(allocation_id=invoice.allocation_id)
+    )
+    deductions = _write_off_lines(lines)
+    if not deductions:
+        return None
+    note = _issue_credit_note(
+        invoice,
+        reason=_("Appareils non livrés, déduits de l’attribution après incident."),
+        lines=[(description, -quantity, price) for description, quantity, price in deductions],
+        now=now,
+    )
+    for line in lines:
+        if line.written_off_devices != line.credited_devices:
+            line.credited_devices = line.written_off_devices
+            line.save(update_fields=["credited_devices"])
+    return note
 
 
 @transaction.atomic
@@ -603,9 +969,21 @@ def issue_credit_note(invoice, *, reason, now=None):
         raise DomainError(_("Indiquez le motif de l’avoir."), code="reason_required")
     if invoice.credit_notes.exists():
         raise DomainError(_("Cette facture a déjà été annulée par un avoir."))
+    lines = [
+        (line.description, line.quantity, line.unit_price)
+        for line in invoice.lines.order_by("position")
+    ]
+    return _issue_credit_note(invoice, reason=reason, lines=lines, now=now)
+
+
+def _issue_credit_note(invoice, *, reason, lines, now=None):
+    """A credit note on ``invoice`` refunding ``lines`` (``(description, quantity, price)``,
+    quantities as invoiced: positive); seller, buyer and VAT copied from the invoice."""
     issued_on = timezone.localdate(now or timezone.now())
     series = settings.CREDIT_NOTE_SERIES
     sequence = next_invoice_number(series, issued_on.year)
+    total_excl = -sum((quantity * price for _d, quantity, price in lines), Decimal(0))
+    total_vat = (total_excl * invoice.vat_rate / 100).quantize(CENTS, rounding=ROUND_HALF_UP)
     note = Invoice.objects.create(
         kind=InvoiceKind.CREDIT_NOTE,
         series=series,
@@ -625,22 +1003,22 @@ def issue_credit_note(invoice, *, reason, now=None):
         buyer_siret=invoice.buyer_siret,
         vat_rate=invoice.vat_rate,
         vat_mention=invoice.vat_mention,
-        total_excl_tax=-invoice.total_excl_tax,
-        total_vat=-invoice.total_vat,
-        total_incl_tax=-invoice.total_incl_tax,
+        total_excl_tax=total_excl,
+        total_vat=total_vat,
+        total_incl_tax=total_excl + total_vat,
         payment_terms=invoice.payment_terms,
         reason=reason.strip(),
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=note,
-            position=line.position,
-            description=line.description,
-            quantity=-line.quantity,
-            unit_price=line.unit_price,
-            total_excl_tax=-line.total_excl_tax,
+            position=position,
+            description=description,
+            quantity=-quantity,
+            unit_price=price,
+            total_excl_tax=-quantity * price,
         )
-        for line in invoice.lines.all()
+        for position, (description, quantity, price) in enumerate(lines, start=1)
     )
     request_document(note, DocumentKind.CREDIT_NOTE)
     return note

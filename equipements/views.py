@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from appels import services as appels_services
@@ -146,15 +145,14 @@ def public_impact(published):
     return mark_safe(cache.get_or_set(key, render, timeout))  # noqa: S308 - our template
 
 
-def shipment_items(shipment):
-    return (
-        Item.objects.filter(
-            allocations__line__allocation__shipment=shipment,
-            allocations__released_at__isnull=True,
-        )
-        .select_related("device_model")
-        .order_by("serial_number")
+def shipment_items(shipment, status=None):
+    """The items that left in ``shipment`` and still belong to its allocations."""
+    items = Item.objects.filter(
+        allocations__shipment=shipment, allocations__released_at__isnull=True
     )
+    if status is not None:
+        items = items.filter(status=status)
+    return items.select_related("device_model").order_by("serial_number")
 
 
 class FollowUpView(CentreStaffMixin, TemplateView):
@@ -194,41 +192,53 @@ class FollowUpView(CentreStaffMixin, TemplateView):
         # The PDF of each, when ready (two queries whatever the number of invoices).
         attach_documents([context["agreement"]], AGREEMENT_KINDS)
         attach_documents(context["invoices"], INVOICE_KINDS)
-        if shipment and shipment.status == ShipmentStatus.SHIPPED:
-            context["reception_form"] = ReceptionForm(items=list(shipment_items(shipment)))
-        if shipment and shipment.status == ShipmentStatus.DELIVERED:
-            context["items"] = list(shipment_items(shipment))
+        awaiting = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+        if shipment and shipment.status in awaiting and "reception_form" not in context:
+            context["reception_form"] = ReceptionForm(
+                items=list(shipment_items(shipment, ItemStatus.SHIPPED))
+            )
+        if shipment and shipment.status in (ShipmentStatus.RECEIVED, ShipmentStatus.INCIDENT):
+            context["items"] = list(shipment_items(shipment, ItemStatus.DELIVERED))
         return context
 
 
-class ConfirmReceptionView(CentreStaffMixin, View):
+class ConfirmReceptionView(FollowUpView):
+    """The centre's check of a parcel, serial by serial; a refused form is shown again on
+    the follow-up page with its errors next to the fields."""
+
+    http_method_names = ["post"]
+
     def post(self, request, pk):
         shipment = get_object_or_404(
             Shipment.objects.visible_to(request.user).filter(site__centre=self.centre), pk=pk
         )
-        application = shipment.allocations.select_related("application").first().application
-        form = ReceptionForm(request.POST, items=list(shipment_items(shipment)))
-        if not form.is_valid():
-            messages.error(request, _("Le formulaire de réception contient des erreurs."))
-            return redirect("equipements:follow_up", pk=application.pk)
-        try:
-            shipment = services.confirm_reception(
-                shipment,
-                received_serials=form.cleaned_data["received"],
-                note=form.cleaned_data["note"],
-                by=request.user,
-            )
-        except DomainError as error:
-            messages.error(request, error.messages[0])
-        else:
-            if shipment.status == ShipmentStatus.DELIVERED:
-                messages.success(request, _("Réception confirmée. Merci !"))
-            else:
-                messages.warning(
-                    request,
-                    _("Le problème est signalé à la logistique, qui vous recontacte."),
+        allocation = shipment.allocations.select_related("application").first()
+        if allocation is None:
+            raise Http404
+        application = allocation.application
+        form = ReceptionForm(request.POST, items=list(shipment_items(shipment, ItemStatus.SHIPPED)))
+        if form.is_valid():
+            try:
+                shipment = services.confirm_reception(
+                    shipment,
+                    received_serials=form.cleaned_data["received"],
+                    note=form.cleaned_data["note"],
+                    by=request.user,
                 )
-        return redirect("equipements:follow_up", pk=application.pk)
+            except DomainError as error:
+                form.add_error(None, error.messages[0])
+            else:
+                if shipment.status == ShipmentStatus.RECEIVED:
+                    messages.success(request, _("Réception confirmée. Merci !"))
+                else:
+                    messages.warning(
+                        request,
+                        _("Le problème est signalé à la logistique, qui vous recontacte."),
+                    )
+                return redirect("equipements:follow_up", pk=application.pk)
+        self.kwargs = {"pk": application.pk}
+        context = self.get_context_data(reception_form=form)
+        return self.render_to_response(context, status=400)
 
 
 class SurveyView(CentreStaffMixin, TemplateView):

@@ -463,6 +463,12 @@ DOCUMENTS_ENQUEUE_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+# One reminder to answer the satisfaction survey, this many days after reception.
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=14)
+CELERY_BEAT_SCHEDULE["survey-reminders"] = {
+    "task": "equipements.tasks.send_survey_reminders",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["sweep-outbox"] = {"task": "solidaire.tasks.sweep_outbox", "schedule": 120.0}
 CELERY_BEAT_SCHEDULE["sweep-documents"] = {
     "task": "solidaire.tasks.sweep_documents",

@@ -201,6 +201,9 @@ class CallFactory(DjangoModelFactory):
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
     conflict_rule = Call.ConflictRule.SAME_ORGANISATION
     invoice_on_delivery = True
+    # Most tests are about a later step; the rule "confirm after signature" (the model's
+    # default) has its own tests in tests/equipements/test_chain.py.
+    confirm_after_signature = False
 
     operator = factory.RelatedFactory(CallPartnerFactory, factory_related_name="call")
 
@@ -495,6 +498,8 @@ class AllocatedItemFactory(DjangoModelFactory):
     item = factory.SubFactory(
         ItemFactory, pack_type=factory.SelfAttribute("..line.pack_type"), status=ItemStatus.RESERVED
     )
+    # Picked into an allocation already in a shipment: the item travels in it.
+    shipment = factory.LazyAttribute(lambda o: o.line.allocation.shipment)
 
 
 class InvoiceCounterFactory(DjangoModelFactory):
@@ -572,6 +577,16 @@ def staff_of(centre, count=1, *, referent=True, **kwargs):
         MembershipFactory(centre=centre, is_referent=referent and i == 0, **kwargs).user
         for i in range(count)
     ]
+
+
+def put_in_shipment(allocation, shipment):
+    """Put an allocation and its picked items in ``shipment`` (as ``create_shipment`` does)."""
+    type(allocation).objects.filter(pk=allocation.pk).update(shipment=shipment)
+    AllocatedItem.objects.filter(line__allocation=allocation, released_at__isnull=True).update(
+        shipment=shipment
+    )
+    allocation.shipment = shipment
+    return shipment
 
 
 def picked_allocation(*, status=AllocationStatus.PICKED, items=1, erased=True, **kwargs):

@@ -16,9 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def queue(key="event:1", recipients=("a@example.org", "b@example.org")):
-    return outbox.queue_email(
-        key, recipients, "emails/submission_receipt", {"application": None}
-    )
+    return outbox.queue_email(key, recipients, "emails/submission_receipt", {"application": None})
 
 
 def test_an_email_is_sent_once_after_commit_to_each_recipient():

@@ -143,6 +143,14 @@ class Call(models.Model):
             "Un évaluateur ne voit pas les autres évaluations avant d’avoir rendu la sienne."
         ),
     )
+    confirm_after_signature = models.BooleanField(
+        _("confirmer l’attribution après signature de la convention"),
+        default=True,
+        help_text=_(
+            "Une attribution ne se confirme qu’une fois la convention signée par le centre. "
+            "Décochez pour confirmer avant la signature."
+        ),
+    )
     invoice_on_delivery = models.BooleanField(
         _("facturer à la confirmation de réception"),
         default=True,

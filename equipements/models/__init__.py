@@ -5,6 +5,7 @@ from .allocations import (
     AllocationLine,
     AllocationStatus,
 )
+from .chain import ChainStep, SelectedApplication
 from .invoices import (
     INVOICE_LIFECYCLE,
     Invoice,
@@ -13,7 +14,7 @@ from .invoices import (
     InvoiceLine,
     InvoiceStatus,
 )
-from .shipments import SHIPMENT_LIFECYCLE, Shipment, ShipmentStatus
+from .shipments import SHIPMENT_LIFECYCLE, Settlement, Shipment, ShipmentStatus
 from .stock import (
     ITEM_LIFECYCLE,
     Batch,
@@ -37,6 +38,7 @@ __all__ = [
     "AllocationLine",
     "AllocationStatus",
     "Batch",
+    "ChainStep",
     "DataErasure",
     "DeviceModel",
     "Grade",
@@ -49,7 +51,9 @@ __all__ = [
     "ItemStatus",
     "Provenance",
     "Resolution",
+    "SelectedApplication",
     "Shipment",
+    "Settlement",
     "ShipmentStatus",
     "SupportTicket",
     "TicketStatus",

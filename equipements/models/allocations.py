@@ -25,7 +25,8 @@ ALLOCATION_LIFECYCLE = Lifecycle(
         A.PROPOSED: [A.CONFIRMED, A.CANCELLED],
         A.CONFIRMED: [A.PICKED, A.CANCELLED],
         A.PICKED: [A.SHIPPED, A.CONFIRMED, A.CANCELLED],
-        A.SHIPPED: [A.DELIVERED],
+        # Back to picking when items missing at reception are to be sent again.
+        A.SHIPPED: [A.DELIVERED, A.CONFIRMED],
     },
 )
 
@@ -106,6 +107,17 @@ class AllocationLine(models.Model):
     market_unit_value = models.DecimalField(
         _("valeur neuve d’un pack (€)"), max_digits=10, decimal_places=2, default=0
     )
+    written_off_devices = models.PositiveIntegerField(
+        _("appareils non livrés, déduits"),
+        default=0,
+        help_text=_("Appareils manquants à la réception que l’attribution ne fournira plus."),
+    )
+    credited_devices = models.PositiveIntegerField(
+        _("appareils déduits facturés"),
+        default=0,
+        editable=False,
+        help_text=_("Appareils non livrés déjà déduits d’une facture ou remboursés par un avoir."),
+    )
     grade = models.CharField(
         _("grade demandé"),
         max_length=5,
@@ -137,9 +149,10 @@ class AllocationLine(models.Model):
     # Both are None on a line not filled in yet (a blank inline form shown again).
     @property
     def device_count(self):
+        """Devices this line still provides (packs × devices per pack, less those written off)."""
         if self.quantity is None or self.units_per_pack is None:
             return None
-        return self.quantity * self.units_per_pack
+        return self.quantity * self.units_per_pack - (self.written_off_devices or 0)
 
     @property
     def total_price(self):
@@ -162,6 +175,15 @@ class AllocatedItem(models.Model):
         verbose_name=_("matériel"),
         on_delete=models.PROTECT,
         related_name="allocations",
+    )
+    shipment = models.ForeignKey(
+        "equipements.Shipment",
+        verbose_name=_("expédition"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipped_items",
+        help_text=_("L’expédition dans laquelle ce matériel est parti."),
     )
     picked_at = models.DateTimeField(_("préparé le"), auto_now_add=True)
     released_at = models.DateTimeField(_("libéré le"), null=True, blank=True)

@@ -12,17 +12,28 @@ from solidaire.states import Lifecycle
 class ShipmentStatus(models.TextChoices):
     PREPARING = "preparing", _("en préparation")
     SHIPPED = "shipped", _("expédiée")
-    DELIVERED = "delivered", _("livrée")
+    DELIVERED = "delivered", _("livrée par le transporteur")
+    RECEIVED = "received", _("réception confirmée")
     INCIDENT = "incident", _("incident")
 
 
+class Settlement(models.TextChoices):
+    RESHIPPED = "reshipped", _("manquants réexpédiés")
+    REDUCED = "reduced", _("attribution réduite, avoir émis")
+    FOUND = "found", _("matériel retrouvé chez le centre")
+
+
 SH = ShipmentStatus
+# Delivered is the carrier's fact (recorded by logistics); received is the centre's check,
+# serial by serial. Anything not ticked is an incident, settled by logistics (re-shipping
+# the missing items or reducing the allocation) and never invoiced as delivered.
 SHIPMENT_LIFECYCLE = Lifecycle(
     ShipmentStatus,
     {
         SH.PREPARING: [SH.SHIPPED],
-        SH.SHIPPED: [SH.DELIVERED, SH.INCIDENT],
-        SH.INCIDENT: [SH.DELIVERED],
+        SH.SHIPPED: [SH.DELIVERED, SH.RECEIVED, SH.INCIDENT],
+        SH.DELIVERED: [SH.RECEIVED, SH.INCIDENT],
+        SH.INCIDENT: [SH.RECEIVED],
     },
 )
 
@@ -71,7 +82,23 @@ class Shipment(models.Model):
         blank=True,
         related_name="+",
     )
+    received_at = models.DateTimeField(_("réception confirmée le"), null=True, blank=True)
     incident_note = models.TextField(_("description de l’incident"), blank=True)
+    missing_serials = models.JSONField(
+        _("n° de série non reçus"), default=list, blank=True, editable=False
+    )
+    settlement = models.CharField(
+        _("suite donnée à l’incident"), max_length=20, choices=Settlement.choices, blank=True
+    )
+    settled_at = models.DateTimeField(_("incident réglé le"), null=True, blank=True)
+    reshipment_of = models.ForeignKey(
+        "self",
+        verbose_name=_("réexpédition de"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reshipments",
+    )
     notified_at = models.DateTimeField(
         _("centre prévenu de l’envoi le"), null=True, blank=True, editable=False
     )

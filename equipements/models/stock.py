@@ -66,6 +66,7 @@ class ItemStatus(models.TextChoices):
     RESERVED = "reserved", _("réservé")
     SHIPPED = "shipped", _("expédié")
     DELIVERED = "delivered", _("livré")
+    LOST = "lost", _("non reçu par le centre")
     RETURNED = "returned", _("retourné")
     UNDER_REPAIR = "under_repair", _("en réparation")
     SCRAPPED = "scrapped", _("réformé")
@@ -78,7 +79,9 @@ ITEM_LIFECYCLE = Lifecycle(
     {
         I.IN_STOCK: [I.RESERVED, I.UNDER_REPAIR, I.SCRAPPED, I.RECYCLED],
         I.RESERVED: [I.IN_STOCK, I.SHIPPED],
-        I.SHIPPED: [I.DELIVERED, I.RETURNED],
+        I.SHIPPED: [I.DELIVERED, I.RETURNED, I.LOST],
+        # Not in the parcel the centre checked: found again (back to stock) or written off.
+        I.LOST: [I.IN_STOCK, I.DELIVERED, I.SCRAPPED],
         # End of life: a centre's item is taken back for recycling (recorded with its
         # destination); so is any item the warehouse can no longer use.
         I.DELIVERED: [I.RETURNED, I.RECYCLED],

@@ -27,6 +27,7 @@ from tests.factories import (
     ApplicationFactory,
     PackTypeFactory,
     ShipmentFactory,
+    put_in_shipment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +71,7 @@ def delivered():
     for _ in range(18):
         AllocatedItemFactory(line=line, item__status=ItemStatus.DELIVERED)
     shipment = ShipmentFactory(site=application.site, status=ShipmentStatus.DELIVERED)
-    allocation.shipment = shipment
-    allocation.save(update_fields=["shipment"])
+    put_in_shipment(allocation, shipment)
     return allocation
 
 

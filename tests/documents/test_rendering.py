@@ -33,6 +33,7 @@ from tests.factories import (
     PackTypeFactory,
     ShipmentFactory,
     SiteFactory,
+    put_in_shipment,
     staff_of,
 )
 
@@ -239,8 +240,7 @@ def test_shipment_sheet_lists_site_contact_parcels_and_every_serial(delivered_al
         carrier="Colissimo",
         tracking_number="6A12345678901",
     )
-    delivered_allocation.shipment = sheet_shipment
-    delivered_allocation.save(update_fields=["shipment"])
+    put_in_shipment(delivered_allocation, sheet_shipment)
     data = ready(sheet_shipment, DocumentKind.SHIPMENT_SHEET).file.read()
     raw = pdf_text(data)
     text = compact(raw)
@@ -269,8 +269,7 @@ def test_shipment_sheet_weight_comes_from_the_devices_when_none_was_entered(
     shipment = ShipmentFactory(
         site=delivered_allocation.application.site, status=ShipmentStatus.SHIPPED
     )
-    delivered_allocation.shipment = shipment
-    delivered_allocation.save(update_fields=["shipment"])
+    put_in_shipment(delivered_allocation, shipment)
     assert shipment.weight_kg is None
     data = ready(shipment, DocumentKind.SHIPMENT_SHEET).file.read()
     assert "≈ 135,0 kg" in compact(pdf_text(data))

@@ -11,7 +11,6 @@ from appels.models import ApplicationStatus, CallOffer, CallStatus, PackType
 from equipements import services
 from equipements.models import (
     AllocatedItem,
-    Allocation,
     AllocationStatus,
     Invoice,
     Item,
@@ -30,6 +29,7 @@ from tests.factories import (
     ShipmentFactory,
     SiteFactory,
     picked_allocation,
+    put_in_shipment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -185,8 +185,7 @@ def test_a_cancelled_allocation_gives_its_items_back_to_the_next_one():
 
 
 def test_picking_again_after_going_back_to_confirmed_adds_nothing():
-    allocation = picked_allocation(status=AllocationStatus.PICKED, items=1)
-    services.confirm_allocation(allocation)
+    allocation = picked_allocation(status=AllocationStatus.CONFIRMED, items=1)
     services.pick_items(allocation)
     assert AllocatedItem.objects.filter(line__allocation=allocation).count() == 1
 
@@ -289,27 +288,56 @@ def test_shipping_moves_the_allocations_and_their_items(ready_shipment):
     ) == {ItemStatus.SHIPPED}
 
 
-def test_delivery_moves_everything_and_issues_the_invoice_once(ready_shipment, staff_user):
+def test_the_carriers_delivery_receives_nothing_and_invoices_nothing(ready_shipment, staff_user):
     shipment, allocation = ready_shipment
     services.ship_shipment(shipment, carrier="Colissimo")
     services.deliver_shipment(shipment, by=staff_user)
     shipment.refresh_from_db()
     allocation.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED
+    assert shipment.status == ShipmentStatus.DELIVERED and shipment.delivered_at
+    assert shipment.received_at is None and shipment.confirmed_by is None
+    assert allocation.status == AllocationStatus.SHIPPED
+    items = Item.objects.filter(allocations__line__allocation=allocation)
+    assert {i.status for i in items} == {ItemStatus.SHIPPED}
+    assert not Invoice.objects.filter(allocation=allocation).exists()
+
+
+def _receive_all(shipment, allocation, by):
+    serials = Item.objects.filter(allocations__line__allocation=allocation).values_list(
+        "serial_number", flat=True
+    )
+    return services.confirm_reception(shipment, received_serials=list(serials), by=by)
+
+
+def test_the_centres_reception_delivers_everything_and_invoices_once(ready_shipment, staff_user):
+    shipment, allocation = ready_shipment
+    services.ship_shipment(shipment, carrier="Colissimo")
+    services.deliver_shipment(shipment)
+    _receive_all(shipment, allocation, staff_user)
+    shipment.refresh_from_db()
+    allocation.refresh_from_db()
+    assert shipment.status == ShipmentStatus.RECEIVED
     assert shipment.confirmed_by == staff_user
     assert allocation.status == AllocationStatus.DELIVERED
-    assert allocation.delivered_at == shipment.delivered_at
+    assert allocation.delivered_at == shipment.received_at
     items = Item.objects.filter(allocations__line__allocation=allocation)
     assert {i.status for i in items} == {ItemStatus.DELIVERED}
     assert Invoice.objects.filter(allocation=allocation).count() == 1
 
 
-def test_delivery_is_refused_as_a_whole_when_the_call_has_no_operator(db_state):
+def test_reception_is_refused_as_a_whole_when_the_call_has_no_operator(db_state, staff_user):
     allocation = picked_allocation(status=AllocationStatus.SHIPPED)
     allocation.application.call.call_partners.all().delete()
     shipment = ShipmentFactory(site=allocation.application.site, status=ShipmentStatus.SHIPPED)
-    Allocation.objects.filter(pk=allocation.pk).update(shipment=shipment)
-    error = _refused(db_state, services.deliver_shipment, shipment)
+    put_in_shipment(allocation, shipment)
+    serial = Item.objects.get(allocations__line__allocation=allocation).serial_number
+    error = _refused(
+        db_state,
+        services.confirm_reception,
+        shipment,
+        received_serials=[serial],
+        by=staff_user,
+    )
     assert "opérateur" in str(error)
 
 
@@ -323,7 +351,7 @@ def test_a_complete_reception_closes_the_shipment(ready_shipment, staff_user):
     )
     services.confirm_reception(shipment, received_serials=[*serials, "INCONNU"], by=staff_user)
     shipment.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED
+    assert shipment.status == ShipmentStatus.RECEIVED
 
 
 def test_a_missing_item_records_an_incident_naming_it(ready_shipment, staff_user):
@@ -338,12 +366,13 @@ def test_a_missing_item_records_an_incident_naming_it(ready_shipment, staff_user
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.INCIDENT
     assert shipment.incident_note == f"Non reçus : {missing.serial_number}.\nCarton ouvert"
+    assert shipment.missing_serials == [missing.serial_number]
     allocation.refresh_from_db()
     assert allocation.status == AllocationStatus.SHIPPED
-    # Logistics follow up, then the delivery is confirmed.
-    services.deliver_shipment(shipment)
-    shipment.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED
+    first.refresh_from_db()
+    missing.refresh_from_db()
+    assert (first.status, missing.status) == (ItemStatus.DELIVERED, ItemStatus.SHIPPED)
+    assert not Invoice.objects.filter(allocation=allocation).exists()
 
 
 def test_a_note_alone_records_an_incident(ready_shipment, staff_user):

@@ -17,6 +17,7 @@ from equipements.models import (
     TICKET_LIFECYCLE,
     AllocationStatus,
     InvoiceStatus,
+    Item,
     ItemStatus,
     Resolution,
     ShipmentStatus,
@@ -30,6 +31,7 @@ from tests.factories import (
     ShipmentFactory,
     SupportTicketFactory,
     picked_allocation,
+    put_in_shipment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,7 @@ def test_nothing_leads_back_to_the_initial_state(lifecycle, initial):
 def test_final_states_have_no_way_out():
     assert AllocationStatus.DELIVERED not in ALLOCATION_LIFECYCLE
     assert AllocationStatus.CANCELLED not in ALLOCATION_LIFECYCLE
-    assert ShipmentStatus.DELIVERED not in SHIPMENT_LIFECYCLE
+    assert ShipmentStatus.RECEIVED not in SHIPMENT_LIFECYCLE
     assert InvoiceStatus.PAID not in INVOICE_LIFECYCLE
     assert ItemStatus.RECYCLED not in ITEM_LIFECYCLE
 
@@ -81,6 +83,14 @@ def allocation_in(status):
 
 
 def _confirm(allocation):
+    # Back to confirmed from shipped: items missing at reception are to be sent again.
+    if allocation.status == AllocationStatus.SHIPPED:
+        shipment = _in_shipment(allocation, ShipmentStatus.INCIDENT)
+        return lambda _allocation: services.reship_missing(shipment)
+    # Back to confirmed from picked: an item put back (wrong box).
+    if allocation.status == AllocationStatus.PICKED:
+        item = Item.objects.get(allocations__line__allocation=allocation)
+        return lambda _allocation: services.unpick_item(_allocation, item)
     return services.confirm_allocation
 
 
@@ -91,7 +101,7 @@ def _pick(allocation):
 
 def _in_shipment(allocation, status):
     shipment = ShipmentFactory(site=allocation.application.site, status=status)
-    type(allocation).objects.filter(pk=allocation.pk).update(shipment=shipment)
+    put_in_shipment(allocation, shipment)
     return shipment
 
 
@@ -101,8 +111,17 @@ def _ship(allocation):
 
 
 def _deliver(allocation):
+    # An allocation is delivered when its centre has ticked every serial of the parcel.
     shipment = _in_shipment(allocation, ShipmentStatus.SHIPPED)
-    return lambda _allocation: services.deliver_shipment(shipment)
+    serials = list(
+        Item.objects.filter(allocations__line__allocation=allocation).values_list(
+            "serial_number", flat=True
+        )
+    )
+    user = allocation.application.centre.memberships.first()
+    return lambda _allocation: services.confirm_reception(
+        shipment, received_serials=serials, by=user.user if user else None
+    )
 
 
 def _cancel(allocation):
@@ -122,8 +141,10 @@ ALLOCATION_SERVICES = {
 def test_allocation_moves_follow_the_lifecycle(source, target, check_move):
     allocation = allocation_in(source)
     run = ALLOCATION_SERVICES[target](allocation)
-    # pick_items refuses anything but a confirmed allocation with a message of its own.
-    refused = DomainError if target == AllocationStatus.PICKED else TransitionError
+    # pick_items refuses anything but a confirmed allocation with a message of its own, and a
+    # reception with nothing to tick is refused as such.
+    own_message = (AllocationStatus.PICKED, AllocationStatus.DELIVERED)
+    refused = DomainError if target in own_message else TransitionError
     check_move(allocation, target, ALLOCATION_LIFECYCLE, run, refused=refused)
 
 

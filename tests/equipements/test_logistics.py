@@ -36,6 +36,7 @@ from tests.factories import (
     SupportTicketFactory,
     UserFactory,
     picked_allocation,
+    put_in_shipment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +194,7 @@ def test_shipping_emails_the_centre_once_with_tracking_and_items_follow(
 
     services.confirm_reception(shipment, received_serials=list(serials), by=staff)
     shipment.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED
+    assert shipment.status == ShipmentStatus.RECEIVED
     assert set(Item.objects.filter(serial_number__in=serials).values_list("status", flat=True)) == {
         ItemStatus.DELIVERED
     }
@@ -348,6 +349,15 @@ def test_shipment_status_is_followed_by_allocations_and_items():
     services.ship_shipment(shipment, carrier="DB Schenker")
     services.deliver_shipment(shipment)
     allocation.refresh_from_db()
+    assert allocation.status == AllocationStatus.SHIPPED  # the carrier's word is not enough
+    serials = Item.objects.filter(allocations__line__allocation=allocation).values_list(
+        "serial_number", flat=True
+    )
+    user = allocation.application.centre.memberships.first()
+    services.confirm_reception(
+        shipment, received_serials=list(serials), by=user.user if user else None
+    )
+    allocation.refresh_from_db()
     assert allocation.status == AllocationStatus.DELIVERED
     assert set(
         Item.objects.filter(allocations__line__allocation=allocation).values_list(
@@ -363,7 +373,7 @@ def test_shipment_status_is_followed_by_allocations_and_items():
 def test_an_incident_is_recorded_with_its_description(client, logistics):
     allocation = picked_allocation(status=AllocationStatus.SHIPPED)
     shipment = ShipmentFactory(status=ShipmentStatus.SHIPPED)
-    Allocation.objects.filter(pk=allocation.pk).update(shipment=shipment)
+    put_in_shipment(allocation, shipment)
     client.force_login(logistics)
     url = reverse("admin:equipements_shipment_changelist")
     data = {"action": "mark_incident", "_selected_action": [shipment.pk]}

@@ -28,6 +28,7 @@ from tests.factories import (
     SupportTicketFactory,
     UserFactory,
     picked_allocation,
+    put_in_shipment,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -145,15 +146,13 @@ class World:
         allocation = picked_allocation(
             status=allocation_status, items=items, application=application
         )
-        shipment = ShipmentFactory(site=self.site, status=shipment_status)
-        allocation.shipment = shipment
-        allocation.save(update_fields=["shipment"])
+        put_in_shipment(allocation, ShipmentFactory(site=self.site, status=shipment_status))
         return application
 
     @cached_property
     def selected(self):
         """Selected, agreement issued, delivered with two items, invoiced, one ticket open."""
-        application = self._selected(AllocationStatus.DELIVERED, ShipmentStatus.DELIVERED, 2)
+        application = self._selected(AllocationStatus.DELIVERED, ShipmentStatus.RECEIVED, 2)
         AgreementFactory(application=application)
         return application
 

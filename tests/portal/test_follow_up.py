@@ -168,8 +168,11 @@ def test_the_follow_up_page_lists_the_serials_to_tick(referent_client, selected,
     page = referent_client.get(follow_up(selected))
     assert page.status_code == 200
     form = page.context["reception_form"]
-    assert sorted(form.fields["received"].initial) == serials(shipment)
+    assert sorted(value for value, _label in form.fields["received"].choices) == serials(shipment)
+    # Nothing is ticked in advance: each tick is the centre's own check.
+    assert not form.fields["received"].initial
     html = page.content.decode()
+    assert "checked" not in html.split('name="received"', 1)[1].split("</form>", 1)[0]
     assert shipment.reference in html
     for serial in serials(shipment):
         assert serial in html
@@ -184,7 +187,7 @@ def test_receiving_every_serial_delivers_and_issues_the_invoice(
     assert response.url == follow_up(selected)
     assert "Réception confirmée. Merci !" in messages_of(response)
     shipment.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED
+    assert shipment.status == ShipmentStatus.RECEIVED
     assert shipment.confirmed_by == staff_user
     allocation = selected.allocation
     allocation.refresh_from_db()
@@ -223,8 +226,19 @@ def test_a_missing_serial_records_an_incident_listing_it(referent_client, select
 def test_a_serial_not_in_the_shipment_is_refused(referent_client, selected, shipment, db_state):
     before = db_state()
     response = confirm(referent_client, shipment, [*serials(shipment), "SN-INCONNU"])
-    assert response.url == follow_up(selected)
-    assert "Le formulaire de réception contient des erreurs." in messages_of(response)
+    assert response.status_code == 400
+    assert "SN-INCONNU" in response.content.decode()  # named next to the field
+    assert db_state() == before
+
+
+def test_a_reception_with_nothing_ticked_and_no_note_is_refused(
+    referent_client, selected, shipment, db_state
+):
+    before = db_state()
+    response = confirm(referent_client, shipment, [])
+    assert response.status_code == 400
+    assert "Cochez chaque matériel reçu" in response.content.decode()
+    assert response.context["reception_form"].errors["received"]
     assert db_state() == before
 
 

@@ -21,6 +21,7 @@ from tests.factories import (
     ShipmentFactory,
     SupportTicketFactory,
     picked_allocation,
+    put_in_shipment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +115,7 @@ def test_follow_up(referent_client, centre, site, pack):
     allocation = picked_allocation(
         status=AllocationStatus.DELIVERED, items=LARGE, application=application
     )
-    allocation.shipment = ShipmentFactory(site=site, status=ShipmentStatus.DELIVERED)
-    allocation.save(update_fields=["shipment"])
+    put_in_shipment(allocation, ShipmentFactory(site=site, status=ShipmentStatus.RECEIVED))
     InvoiceFactory(allocation=allocation)
     items = [p.item for p in allocation.lines.get().allocated_items.order_by("pk")]
     tickets = iter(items)
@@ -146,8 +146,7 @@ def test_follow_up_with_a_shipment_to_confirm(referent_client, centre, site, pac
         allocation = picked_allocation(
             status=AllocationStatus.SHIPPED, items=size, application=application
         )
-        allocation.shipment = ShipmentFactory(site=site, status=ShipmentStatus.SHIPPED)
-        allocation.save(update_fields=["shipment"])
+        put_in_shipment(allocation, ShipmentFactory(site=site, status=ShipmentStatus.SHIPPED))
         url = reverse("equipements:follow_up", args=[application.pk])
         referent_client.get(url)
         counts.append(queries_for(referent_client, url))

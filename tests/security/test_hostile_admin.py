@@ -118,8 +118,10 @@ CLOSED_TO_ADDITIONS = {
     "equipements.Allocation",
     "equipements.Invoice",
     "equipements.InvoiceCounter",
+    "equipements.SelectedApplication",
     "equipements.Shipment",
     "solidaire.Document",
+    "solidaire.OutboxEmail",
 }
 
 

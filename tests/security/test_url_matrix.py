@@ -45,6 +45,7 @@ from tests.factories import (
     SupportTicketFactory,
     UserFactory,
     picked_allocation,
+    put_in_shipment,
 )
 from tests.portal.conftest import PDF, private_dir  # noqa: F401 - fixture
 from tests.security.url_matrix_expected import EXPECTED
@@ -155,8 +156,7 @@ class Scene:
             status=AllocationStatus.DELIVERED, items=2, application=self.selected
         )
         self.shipment = ShipmentFactory(site=self.site, status=ShipmentStatus.SHIPPED)
-        self.allocation.shipment = self.shipment
-        self.allocation.save(update_fields=["shipment"])
+        put_in_shipment(self.allocation, self.shipment)
         self.agreement = AgreementFactory(application=self.selected)
         self.invoice = InvoiceFactory(allocation=self.allocation)
         self.item = self.allocation.lines.get().allocated_items.first().item
@@ -227,6 +227,7 @@ class Scene:
         )
         return {
             "solidaire.outboxemail": email,
+            "equipements.selectedapplication": self.selected,
             "centres.datarequest": data_request,
             "centres.accesslog": access,
             "auth.group": Group.objects.get(name=roles.REVIEWERS),

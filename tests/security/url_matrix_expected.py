@@ -461,6 +461,18 @@ EXPECTED = {
         'L/L L/L L/L L/L 403/403 403/403 200/403 200/302 200/302',
     'gestion/equipements/supportticket/<path:object_id>/':
         'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
+    'gestion/equipements/selectedapplication/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/selectedapplication/add/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/selectedapplication/<path:object_id>/history/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/selectedapplication/<path:object_id>/delete/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/selectedapplication/<path:object_id>/change/':
+        'L/L L/L L/L L/L 403/403 403/403 200/403 200/403 200/403',
+    'gestion/equipements/selectedapplication/<path:object_id>/':
+        'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
     'gestion/^(?P<app_label>auth|axes|solidaire|centres|appels|equipements)/$':
         'L/L L/L L/L L/L 200/200 200/200 200/200 200/200 200/200',
     'gestion/(?P<url>.*)$':
@@ -530,7 +542,7 @@ EXPECTED = {
     'candidatures/<int:pk>/enquete/':
         'L/L 302/400 302/400 404/404 403/403 403/403 403/403 403/403 403/403',
     'expeditions/<int:pk>/reception/':
-        'L/L 405/302 405/302 405/404 403/403 403/403 403/403 403/403 403/403',
+        'L/L 405/400 405/400 405/404 403/403 403/403 403/403 403/403 403/403',
     'factures/<int:pk>/':
         'L/L 200/405 200/405 404/405 403/403 403/403 403/403 403/403 403/403',
     'factures/<int:pk>/pdf/':
