@@ -5,12 +5,19 @@ applications (weighted average, spread, reviews done/expected), the stock left p
 the platform's proposal, and lets the committee record outcomes and granted quantities for
 several applications at once; exports go through :mod:`appels.resources`. Every change goes
 through ``appels.services``.
+
+Beside each offer (a promise) it shows the devices that exist, in stock and reserved, and
+the packs they make once other calls' confirmed allocations have picked theirs
+(:mod:`appels.stock`, counted by the stock app). Granting beyond that is allowed (stock
+arrives after decisions; the offer's quantity stays the limit) but warned about, on the
+page before deciding and in a message when decisions are recorded.
 """
 
 import html
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,7 +31,7 @@ from centres.geography import Region
 from solidaire.errors import DomainError
 
 from . import services
-from .models import ApplicationStatus, CallStatus
+from .models import ApplicationLine, ApplicationStatus, CallStatus
 from .ranking import (
     call_lines,
     filter_rows,
@@ -35,6 +42,7 @@ from .ranking import (
     ranking,
 )
 from .resources import RankingResource
+from .stock import has_stock_counter, stock_by_pack_type
 
 RANKING_PAGE_SIZE = 50
 
@@ -132,6 +140,7 @@ class CommitteeView:
                 row, position=position, is_open=self.is_open, words=words, outcomes=outcomes
             )
         granted = granted_by_offer(self.lines, self.everything)
+        stock = self.stock_table(granted)
         context = {
             **self.model_admin.admin_site.each_context(self.request),
             "opts": self.model_admin.model._meta,
@@ -139,14 +148,9 @@ class CommitteeView:
             "call": self.call,
             "rows": rows,
             "offers": self.offers,
-            "stock": [
-                {
-                    "offer": offer,
-                    "granted": granted.get(offer.pk, 0),
-                    "remaining": offer.quantity_available - granted.get(offer.pk, 0),
-                }
-                for offer in self.offers
-            ],
+            "stock": stock,
+            "has_stock": has_stock_counter(),
+            "stock_warnings": [entry["warning"] for entry in stock if entry.get("warning")],
             "regions": Region.choices,
             "region": self.region,
             "offer": self.offer,
@@ -161,6 +165,86 @@ class CommitteeView:
         return TemplateResponse(
             self.request, "admin/appels/call/ranking.html", context, status=status
         )
+
+    def stock_table(self, granted):
+        """One entry per offer: its packs granted and left to grant and, when the stock is
+        counted (:mod:`appels.stock`), the devices in stock and reserved for its pack type,
+        the packs they can ship and a warning when the packs granted, or those that may still
+        be granted to the applications not decided yet, exceed them. One query."""
+        counted = self._stock()
+        planned = self._planned(granted) if self.is_open else {}
+        entries = []
+        for offer in self.offers:
+            done = granted.get(offer.pk, 0)
+            entry = {
+                "offer": offer,
+                "granted": done,
+                "remaining": offer.quantity_available - done,
+            }
+            found = counted.get(offer.pack_type_id)
+            if found is not None:
+                shippable = found.packs(offer.pack_type.units_per_pack)
+                entry.update(
+                    in_stock=found.in_stock,
+                    reserved=found.reserved,
+                    committed=found.committed,
+                    shippable=shippable,
+                    warning=beyond_stock(offer, done, shippable)
+                    or (
+                        self.is_open
+                        and may_go_beyond_stock(offer, planned.get(offer.pk, done), shippable)
+                    )
+                    or "",
+                )
+            entries.append(entry)
+        return entries
+
+    def _stock(self):
+        return stock_by_pack_type(
+            [offer.pack_type_id for offer in self.offers], exclude_call=self.call.pk
+        )
+
+    def _planned(self, granted):
+        """Per offer id: the packs granted plus those the applications still to decide ask
+        for (each within the cap), never beyond the offer: what may be granted in the end."""
+        undecided = {
+            row.application_id
+            for row in self.everything
+            if row.status == ApplicationStatus.SUBMITTED
+        }
+        caps = {offer.pk: offer.per_centre_cap for offer in self.offers}
+        planned = dict(granted)
+        for application_id, offer_id, requested, _granted in self.lines:
+            if application_id in undecided and offer_id in caps:
+                planned[offer_id] = planned.get(offer_id, 0) + min(requested, caps[offer_id])
+        return {
+            offer.pk: min(planned.get(offer.pk, 0), offer.quantity_available)
+            for offer in self.offers
+        }
+
+    def warn_beyond_stock(self):
+        """After decisions are recorded: a warning message per offer whose packs granted
+        exceed what the stock can ship (two queries, when the stock is counted)."""
+        if not has_stock_counter():
+            return
+        counted = self._stock()
+        granted = dict(
+            ApplicationLine.objects.filter(
+                offer__call=self.call, application__status=ApplicationStatus.SELECTED
+            )
+            .order_by()
+            .values_list("offer_id")
+            .annotate(total=Sum("granted_quantity"))
+        )
+        for offer in self.offers:
+            found = counted.get(offer.pack_type_id)
+            if found is None:
+                continue
+            warning = beyond_stock(
+                offer, granted.get(offer.pk) or 0, found.packs(offer.pack_type.units_per_pack)
+            )
+            if warning:
+                self._message(warning, level=messages.WARNING)
 
     def _row_fields(self, row, posted):
         """Current (or just posted) outcome and granted quantity per line, for the form."""
@@ -198,6 +282,7 @@ class CommitteeView:
                     _("Proposition appliquée : %(count)s décision(s) enregistrée(s).")
                     % {"count": count}
                 )
+                self.warn_beyond_stock()
             elif action == "publish":
                 if not self.request.POST.get("confirm"):
                     raise DomainError(
@@ -286,10 +371,39 @@ class CommitteeView:
             if decisions
             else _("Aucun changement à enregistrer.")
         )
+        if decisions:
+            self.warn_beyond_stock()
         return HttpResponseRedirect(self.url() + self._query())
 
     def _message(self, text, level=messages.SUCCESS):
         self.model_admin.message_user(self.request, text, level=level)
+
+
+def beyond_stock(offer, granted, shippable):
+    """The warning when ``granted`` packs of ``offer`` exceed the ``shippable`` ones."""
+    if granted <= shippable:
+        return ""
+    return _(
+        "« %(pack)s » : %(granted)s pack(s) accordé(s) alors que le stock n’en permet que "
+        "%(shippable)s ; %(missing)s pack(s) ne pourront être expédiés qu’après un nouvel "
+        "arrivage de matériel."
+    ) % {
+        "pack": offer.pack_type.name,
+        "granted": granted,
+        "shippable": shippable,
+        "missing": granted - shippable,
+    }
+
+
+def may_go_beyond_stock(offer, planned, shippable):
+    """The warning when the packs that may still be granted exceed the ``shippable`` ones."""
+    if planned <= shippable:
+        return ""
+    return _(
+        "« %(pack)s » : avec les candidatures encore à décider, jusqu’à %(planned)s pack(s) "
+        "peuvent être accordés, mais le stock n’en permet que %(shippable)s aujourd’hui. "
+        "Au-delà, les packs attendront un nouvel arrivage."
+    ) % {"pack": offer.pack_type.name, "planned": planned, "shippable": shippable}
 
 
 # --- one row of the ranking table ------------------------------------------------------

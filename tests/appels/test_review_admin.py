@@ -375,8 +375,8 @@ def test_the_reviewer_list_and_the_ranking_run_the_same_queries_for_5_and_200(
     as_user(client, manager)
     small_count = count_queries(client, ranking_url(small))
     assert small_count == count_queries(client, ranking_url(large))
-    # session, user, call, 3 for permissions, offers, lines, ranking, page, its lines
-    assert small_count <= 11
+    # session, user, call, 3 for permissions, offers, lines, ranking, page, its lines, stock
+    assert small_count <= 12
     assert count_queries(client, reviews + str(small.pk)) == count_queries(
         client, reviews + str(large.pk)
     )
