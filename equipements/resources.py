@@ -680,6 +680,7 @@ class ItemResource(resources.ModelResource):
         self.chosen_received_on = received_on
         self.by = by
         self.plan = None
+        self.dry_run = True
 
     def get_result_class(self):
         return BatchImportResult
@@ -698,10 +699,12 @@ class ItemResource(resources.ModelResource):
             result.diff_headers = self.get_diff_headers()
             result.total_rows = len(dataset)
             return result
+        self.dry_run = dry_run
         return super().import_data(dataset, dry_run=dry_run, **kwargs)
 
     def before_import(self, dataset, **kwargs):
-        if not kwargs.get("dry_run"):
+        # Inside the import's transaction (``kwargs`` does not say whether it is a dry run).
+        if not self.dry_run:
             self.plan.save_new_references()
 
     def after_import(self, dataset, result, **kwargs):

@@ -614,7 +614,8 @@ def test_the_admin_preview_announces_the_batch_and_models_it_will_create(client,
     rows = [row("SN-1", manufacturer="HP", model="Compaq 6000 Pro"), row("SN-2")]
     content = with_column("lot", rows, ["LOT-NEUF", ""]).export("csv").encode()
 
-    preview = post("lot.csv", content, batch="", partner=supplier.pk, received_on="2026-07-03")
+    with CaptureQueriesContext(connection) as queries:
+        preview = post("lot.csv", content, batch="", partner=supplier.pk, received_on="2026-07-03")
 
     html = preview.content.decode()
     assert "2 matériels entreront dans le lot « LOT-NEUF » (Ateliers du Bocage)." in html
@@ -622,6 +623,8 @@ def test_the_admin_preview_announces_the_batch_and_models_it_will_create(client,
     assert "le modèle d’appareil « HP Compaq 6000 Pro » (unité centrale)" in html
     assert not Batch.objects.filter(reference="LOT-NEUF").exists()
     assert not DeviceModel.objects.filter(name="Compaq 6000 Pro").exists()
+    # Not even written then rolled back: the preview inserts nothing.
+    assert not [query for query in queries if query["sql"].lstrip().startswith("INSERT")]
 
     confirm = preview.context["confirm_form"]
     done = client.post(reverse("admin:equipements_item_process_import"), confirm.initial)
