@@ -201,7 +201,10 @@ def test_logistics_import_from_the_admin_with_a_preview_then_a_confirmation(clie
         "type_de_pack",
         "grade",
     ]
-    assert "<code>lot</code>" in page.content.decode()
+    form_html = page.content.decode()
+    assert "<code>lot</code>" in form_html
+    for name in ("import_file", "format", "batch", "partner", "received_on"):
+        assert f'name="{name}"' in form_html
     formats = list(page.context["form"].fields["format"].choices)
     fmt_index = next(value for value, label in formats if label.lower() == fmt)
 
