@@ -49,7 +49,7 @@ from .models import (
     SupportTicket,
     TicketStatus,
 )
-from .resources import ItemResource
+from .resources import COLUMNS, REQUIRED_COLUMNS, ItemResource
 
 
 class ProvidedByFilter(admin.SimpleListFilter):
@@ -114,12 +114,32 @@ class DataErasureInline(admin.StackedInline):
 
 
 class BatchImportForm(ImportForm):
+    """The file, and the batch its items go to: chosen here, or named in the file's ``lot``
+    column (created from the file when it does not exist yet, with the supplier below)."""
+
     batch = forms.ModelChoiceField(
         queryset=Batch.objects.select_related("partner"),
         label=_("Lot"),
+        required=False,
         help_text=_(
-            "Le lot reçu du reconditionneur : il donne le fournisseur et la date d’entrée."
+            "Le lot reçu du reconditionneur : il donne le fournisseur et la date d’entrée. "
+            "Laissez vide si le fichier nomme son lot dans une colonne « lot » : un lot qui "
+            "n’existe pas encore est alors créé avec le fournisseur et la date ci-dessous."
         ),
+    )
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.order_by("name"),
+        label=_("Fournisseur"),
+        required=False,
+        help_text=_("Pour un lot créé depuis le fichier (à défaut, sa colonne « fournisseur »)."),
+    )
+    received_on = forms.DateField(
+        label=_("Date de réception"),
+        required=False,
+        initial=timezone.localdate,
+        help_text=_("Pour un lot créé depuis le fichier ; aujourd’hui par défaut."),
+        # ISO format: a date input shows nothing of a localised value (29/11/2026).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_import_file(self):
@@ -129,7 +149,37 @@ class BatchImportForm(ImportForm):
 
 
 class BatchConfirmImportForm(ConfirmImportForm):
-    batch = forms.ModelChoiceField(queryset=Batch.objects.all(), widget=forms.HiddenInput)
+    batch = forms.ModelChoiceField(
+        queryset=Batch.objects.select_related("partner"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    partner = forms.ModelChoiceField(
+        queryset=Partner.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    received_on = forms.DateField(required=False, widget=forms.HiddenInput)
+
+
+def import_columns():
+    """The batch file's column headers, required and optional (with a note), for the form."""
+    notes = {
+        "provenance": _("reconditionné par défaut"),
+        "erasure_operator": _("les trois ensemble"),
+    }
+    return {
+        "required_columns": [COLUMNS[name] for name in REQUIRED_COLUMNS],
+        "optional_columns": [
+            (header, notes.get(name, ""))
+            for name, header in COLUMNS.items()
+            if name not in REQUIRED_COLUMNS
+        ],
+    }
+
+
+def batch_choice(form):
+    """What the import form chose: the batch, or the supplier and date of a new batch."""
+    data = getattr(form, "cleaned_data", {})
+    return {name: data.get(name) for name in ("batch", "partner", "received_on")}
 
 
 class IncidentForm(forms.Form):
@@ -165,13 +215,14 @@ class EndOfLifeForm(forms.Form):
 class ItemAdmin(LongListMixin, ImportMixin, AuditedAdmin):
     """Items in stock and their journey. A refurbisher's batch comes in by import (CSV/XLSX).
 
-    The import previews every row and imports nothing if one is wrong (see
-    ``equipements.resources``).
+    The import checks the whole file and reports every error at once (line, column,
+    reason); a file with any error imports nothing (see ``equipements.resources``).
     """
 
     resource_classes = [ItemResource]
     import_form_class = BatchImportForm
     confirm_form_class = BatchConfirmImportForm
+    import_template_name = "admin/equipements/item/import.html"
     rollback_on_validation_errors = True
 
     def has_delete_permission(self, request, obj=None):
@@ -218,15 +269,39 @@ class ItemAdmin(LongListMixin, ImportMixin, AuditedAdmin):
     actions = ("send_to_repair", "put_back_in_stock", "scrap", "take_back_for_recycling")
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        batch = getattr(form, "cleaned_data", {}).get("batch")
-        return {**super().get_import_resource_kwargs(request, **kwargs), "batch": batch}
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            **batch_choice(kwargs.get("form")),
+            "by": request.user,
+        }
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
-            initial["batch"] = import_form.cleaned_data["batch"].pk
+            chosen = batch_choice(import_form)
+            initial["batch"] = chosen["batch"].pk if chosen["batch"] else ""
+            initial["partner"] = chosen["partner"].pk if chosen["partner"] else ""
+            initial["received_on"] = chosen["received_on"] or ""
         return initial
+
+    def get_import_context_data(self, **kwargs):
+        return {**super().get_import_context_data(**kwargs), **import_columns()}
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        # The confirmed import goes through the service, which checks the file again.
+        try:
+            return services.import_items(dataset, **batch_choice(form), by=request.user)
+        except services.ImportRefused as refused:
+            return refused.result
+
+    def process_result(self, result, request):
+        if result.has_errors():
+            # The stock changed between the preview and the confirmation (the same serial
+            # imported meanwhile): nothing was imported; say why, and offer the form again.
+            for message in services.ImportRefused(result.report).messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:equipements_item_import"))
+        return super().process_result(result, request)
 
     def get_urls(self):
         journey = path(

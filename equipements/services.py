@@ -315,34 +315,22 @@ def create_shipments_by_site(allocations, *, by=None, now=None):
 
 
 class ImportRefused(DomainError):
-    """A batch file with bad rows: nothing was imported. ``rows`` lists ``(line, reason)``."""
+    """A batch file with errors: nothing was imported. ``rows`` lists every error as
+    ``(line, column, reason)``, the header being line 1; ``result`` is the import's result."""
 
-    def __init__(self, rows):
-        self.rows = rows
+    def __init__(self, rows, result=None):
+        self.rows = list(rows)
+        self.result = result
         super().__init__(
-            [_("Ligne %(line)s : %(reason)s") % {"line": n, "reason": r} for n, r in rows],
+            [
+                _("Ligne %(line)s, colonne %(column)s : %(reason)s")
+                % {"line": line, "column": column, "reason": reason}
+                if column
+                else _("Ligne %(line)s : %(reason)s") % {"line": line, "reason": reason}
+                for line, column, reason in self.rows
+            ],
             code="import_refused",
         )
-
-
-def import_report(result):
-    """``[(line number, reason)]`` of a django-import-export result, in file order.
-
-    Line numbers count the header as line 1, as a spreadsheet shows them.
-    """
-    rows = []
-    for error in result.base_errors:
-        rows.append((1, str(error.error)))
-    for row_number, errors in result.row_errors():
-        for error in errors:
-            rows.append((row_number + 1, str(error.error)))
-    for invalid in result.invalid_rows:
-        for field, messages in invalid.error_dict.items():
-            label = invalid.field_specific_errors and field != "__all__"
-            for message in messages:
-                text = f"{field} : {message}" if label else str(message)
-                rows.append((invalid.number + 1, text))
-    return sorted(rows, key=lambda row: row[0])
 
 
 # A batch file is a few thousand rows: a few megabytes at most.  An XLSX file is a zip archive
@@ -393,20 +381,27 @@ def check_import_file(upload):
 
 
 @transaction.atomic
-def import_items(dataset, *, batch, by=None):
-    """Import a refurbisher's batch (a tablib ``Dataset``): every row, or none.
+def import_items(dataset, *, batch=None, partner=None, received_on=None, by=None):
+    """Import a refurbisher's batch file (a tablib ``Dataset``): every row, or none.
 
-    Raises :class:`ImportRefused` with each bad row's line and reason. Returns the number
-    of items created.
+    The whole file is checked first; the device models and the batch it names that do not
+    exist yet are created with the items (a new batch gets ``partner`` and ``received_on``),
+    and only then. Raises :class:`ImportRefused` listing every error. Returns the import's
+    result (``totals["new"]`` items created).
     """
     from .resources import ItemResource  # noqa: PLC0415 - resources import services' models
 
-    result = ItemResource(batch=batch).import_data(
-        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    resource = ItemResource(batch=batch, partner=partner, received_on=received_on, by=by)
+    result = resource.import_data(
+        dataset,
+        dry_run=False,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        retain_instance_in_row_result=True,
     )
-    if result.has_errors() or result.has_validation_errors():
-        raise ImportRefused(import_report(result))
-    return result.totals["new"]
+    if result.has_errors():
+        raise ImportRefused(result.report, result=result)
+    return result
 
 
 # --- Shipments --------------------------------------------------------------------------
