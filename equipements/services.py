@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appels.models import ApplicationStatus
+from appels.operator import operator_fields, operator_identity
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.queue import enqueue_on_commit
@@ -362,12 +363,16 @@ def create_shipment(
 ):
     """Group picked allocations bound for the same receiving site into one shipment."""
     allocations = list(
-        Allocation.objects.select_for_update()
-        .select_related("application")
+        Allocation.objects.select_for_update(of=("self", "application"))
+        .select_related("application__call")
         .filter(pk__in=[a.pk for a in allocations])
     )
     if not allocations:
         raise DomainError(_("Choisissez au moins une attribution."))
+    # The sender printed on the sheet, copied now (one operator per shipment).
+    senders = {operator_identity(call) for call in {a.application.call for a in allocations}}
+    if len(senders) != 1:
+        raise DomainError(_("Une expédition part d’un seul opérateur : séparez ces attributions."))
     sites = {a.application.site_id for a in allocations}
     if len(sites) != 1 or None in sites:
         raise DomainError(_("Une expédition part vers un seul site de réception."))
@@ -384,6 +389,7 @@ def create_shipment(
         weight_kg=weight_kg,
         carrier=carrier,
         tracking_number=tracking_number,
+        **operator_fields(senders.pop()),
     )
     # A readable reference from the row's own id: unique without counting rows.
     shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
@@ -504,13 +510,6 @@ def next_invoice_number(series, year):
     return counter.last_number
 
 
-def _issuer(call):
-    operator = call.call_partners.select_related("partner").filter(role="operator").first()
-    if operator is None:
-        raise DomainError(_("L’appel n’a pas d’opérateur pour émettre les factures."))
-    return operator.partner
-
-
 def _vat():
     rate = Decimal(str(settings.INVOICE_VAT_RATE))
     mention = "" if rate else settings.INVOICE_VAT_EXEMPTION_MENTION
@@ -533,7 +532,15 @@ def issue_invoice(allocation, *, now=None):
         return existing
     now = now or timezone.now()
     issued_on = timezone.localdate(now)
-    seller = _issuer(allocation.application.call)
+    # The same identity as on the agreement and the shipment sheet (appels.operator).
+    seller = operator_identity(allocation.application.call)
+    if not seller.siret:
+        raise DomainError(
+            _(
+                "L’appel n’a pas d’opérateur identifié par son SIRET pour émettre les "
+                "factures : renseignez-le sur la fiche partenaire de l’opérateur."
+            )
+        )
     centre = allocation.application.centre
     rate, mention = _vat()
     lines = list(allocation.lines.select_related("pack_type"))
@@ -555,6 +562,7 @@ def issue_invoice(allocation, *, now=None):
         seller_address=seller.postal_address,
         seller_siret=seller.siret,
         seller_vat_number=seller.vat_number,
+        seller_legal_form=seller.legal_form,
         buyer_name=centre.name,
         buyer_address=centre.postal_address,
         buyer_siret=centre.siret,
@@ -620,6 +628,7 @@ def issue_credit_note(invoice, *, reason, now=None):
         seller_address=invoice.seller_address,
         seller_siret=invoice.seller_siret,
         seller_vat_number=invoice.seller_vat_number,
+        seller_legal_form=invoice.seller_legal_form,
         buyer_name=invoice.buyer_name,
         buyer_address=invoice.buyer_address,
         buyer_siret=invoice.buyer_siret,
