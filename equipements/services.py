@@ -8,6 +8,7 @@ import uuid
 import zipfile
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -369,10 +370,6 @@ def create_shipment(
     )
     if not allocations:
         raise DomainError(_("Choisissez au moins une attribution."))
-    # The sender printed on the sheet, copied now (one operator per shipment).
-    senders = {operator_identity(call) for call in {a.application.call for a in allocations}}
-    if len(senders) != 1:
-        raise DomainError(_("Une expédition part d’un seul opérateur : séparez ces attributions."))
     sites = {a.application.site_id for a in allocations}
     if len(sites) != 1 or None in sites:
         raise DomainError(_("Une expédition part vers un seul site de réception."))
@@ -389,7 +386,11 @@ def create_shipment(
         weight_kg=weight_kg,
         carrier=carrier,
         tracking_number=tracking_number,
-        **operator_fields(senders.pop()),
+        # The sender printed on the sheet, copied now: the operator of the first allocation's
+        # call (allocations of calls with different operators share a parcel only by choice).
+        **operator_fields(
+            operator_identity(min(allocations, key=attrgetter("pk")).application.call)
+        ),
     )
     # A readable reference from the row's own id: unique without counting rows.
     shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
