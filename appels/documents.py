@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from solidaire.documents import DocumentKind, Rendering, register
 
 from .models import Agreement, ApplicationLine, CallPartner
+from .operator import OperatorIdentity
 
 # The signed version once there is one, else the issued one.
 AGREEMENT_KINDS = (DocumentKind.AGREEMENT_SIGNED, DocumentKind.AGREEMENT)
@@ -53,8 +54,16 @@ def agreement_rendering(agreement, *, signed):
             "lines": lines,
             "total": total,
             "devices": sum(line.device_total for line in lines),
-            "partners": application.call.partner_roles,
+            # The operator is the party above, as copied; the others as the call lists them.
+            "partners": [
+                role
+                for role in application.call.partner_roles
+                if role.role != CallPartner.Role.OPERATOR
+            ],
             "signed": signed,
+            # The identity copied at issue, also in the running header and footer (agreements
+            # issued before identities were copied print the settings' issuer, as then).
+            "issuer": agreement.operator or OperatorIdentity.from_settings(),
         },
         filename=f"{agreement.number}{suffix}.pdf",
     )

@@ -166,6 +166,8 @@ class AgreementSignatureForm(forms.Form):
         label=_("J’ai lu la convention et je l’accepte au nom du centre."),
         error_messages={"required": _("Cochez cette case pour signer la convention.")},
     )
+    # The checksum of the PDF shown on the page: the service refuses another one.
+    document_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,15 +9,20 @@ import os
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from centres.models import Membership
 from centres.roles import REVIEWERS, is_reviewer
-from solidaire.documents import DocumentKind, request_document
+from solidaire.documents import Document, DocumentKind, DocumentStatus, request_document
 from solidaire.errors import DomainError
+from solidaire.outbox import queue_email
 from solidaire.queue import enqueue_on_commit, send_task
 from solidaire.states import transition
 
@@ -40,6 +45,9 @@ from .models import (
     Score,
     SurveyAnswer,
 )
+from .models.agreements import agreement_number
+from .notifications import _staff_emails
+from .operator import operator_fields, operator_identity
 from .signals import applications_selected
 
 TWO_PLACES = Decimal("0.01")
@@ -958,39 +966,140 @@ def promote_from_waitlist(call, *, by, now=None):
 # --- Agreements -------------------------------------------------------------------------
 
 
+def _follow_up_url(application):
+    return settings.SITE_URL + reverse("equipements:follow_up", args=[application.pk])
+
+
 @transaction.atomic
 def issue_agreement(application, *, now=None):
-    """Issue the agreement of a selected application once (idempotent)."""
+    """Issue the agreement of a selected application once (idempotent).
+
+    The call's operator identity is copied onto it, and the centre's staff are e-mailed
+    (once, through the outbox) that it waits for their signature.
+    """
     application = _locked(application)
     if application.status != ApplicationStatus.SELECTED:
         raise DomainError(_("Seule une candidature retenue reçoit une convention."))
     now = now or timezone.now()
-    agreement, _created = Agreement.objects.get_or_create(
+    call = application.call
+    operator = operator_identity(call)
+    agreement, created = Agreement.objects.get_or_create(
         application=application,
         defaults={
-            "number": f"CONV-{application.call.slug.upper()}-{application.pk:05d}",
+            "number": agreement_number(call, application.pk),
             "issued_at": now,
+            **operator_fields(operator),
         },
     )
     # The PDF is made by a worker after commit (idempotent: one document per agreement).
     request_document(agreement, DocumentKind.AGREEMENT)
+    if created:
+        queue_email(
+            f"agreement-issued:{agreement.pk}",
+            _staff_emails(application.centre),
+            "emails/agreement_issued",
+            {
+                "agreement": agreement,
+                "application": application,
+                "operator": operator,
+                "url": _follow_up_url(application),
+            },
+        )
     return agreement
 
 
+def may_sign_agreement(user, agreement):
+    """The centre's referent, or a colleague the referent named signatory."""
+    membership = Membership.objects.filter(
+        user=user, centre_id=agreement.application.centre_id
+    ).first()
+    return membership is not None and membership.may_sign
+
+
+def agreement_signers(centre):
+    """The people who may sign ``centre``'s agreements (referent first), for the page."""
+    return list(
+        centre.memberships.filter(Q(is_referent=True) | Q(may_sign_agreements=True))
+        .select_related("user")
+        .order_by("-is_referent", "user__last_name", "user__first_name")
+    )
+
+
+def _ready_agreement_checksum(agreement):
+    """The SHA-256 of the agreement's ready PDF (row locked), or ``None`` while it is made."""
+    return (
+        Document.objects.select_for_update()
+        .filter(
+            content_type=ContentType.objects.get_for_model(Agreement),
+            object_id=agreement.pk,
+            kind=DocumentKind.AGREEMENT,
+            status=DocumentStatus.READY,
+        )
+        .values_list("sha256", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
-def sign_agreement(agreement, *, by, signer_name, signer_role, now=None):
-    """The centre accepts the agreement in the portal: name, role and time are recorded."""
-    agreement = _locked(agreement)
+def sign_agreement(
+    agreement, *, by, signer_name, signer_role, document_sha256, ip_address=None, now=None
+):
+    """The centre accepts the agreement in the portal.
+
+    Only its referent or a named signatory signs, and only the PDF they were shown: the
+    posted ``document_sha256`` must be the checksum of the agreement's ready PDF. Who,
+    when, from which address and that checksum are recorded and printed on the signed PDF.
+    """
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("application__centre")
+        .get(pk=agreement.pk)
+    )
+    if not may_sign_agreement(by, agreement):
+        raise DomainError(
+            _(
+                "Seul le référent du centre, ou un signataire qu’il a nommé, peut signer "
+                "la convention."
+            ),
+            code="not_signatory",
+        )
+    # Checked first (an already signed agreement says so); saved only if all goes well.
+    transition(agreement, AgreementStatus.SIGNED, AGREEMENT_LIFECYCLE, save=False)
     if not signer_name.strip() or not signer_role.strip():
         raise DomainError(_("Indiquez le nom et la qualité du signataire."), code="signer")
-    transition(agreement, AgreementStatus.SIGNED, AGREEMENT_LIFECYCLE, save=False)
+    checksum = _ready_agreement_checksum(agreement)
+    if checksum is None:
+        raise DomainError(
+            _(
+                "La convention est en cours de préparation : vous pourrez la signer dès que "
+                "son PDF sera prêt."
+            ),
+            code="document_not_ready",
+        )
+    if (document_sha256 or "").strip().lower() != checksum:
+        raise DomainError(
+            _(
+                "La convention a changé depuis que vous l’avez ouverte : relisez la version "
+                "actuelle avant de la signer."
+            ),
+            code="document_changed",
+        )
     agreement.signed_at = now or timezone.now()
     agreement.signed_by = by
     agreement.signer_name = signer_name.strip()
     agreement.signer_role = signer_role.strip()
+    agreement.signed_from_ip = ip_address or None
+    agreement.signed_document_sha256 = checksum
     agreement.save()
     # The signed version, with the recorded acceptance, is kept as its own document.
     request_document(agreement, DocumentKind.AGREEMENT_SIGNED, by=by)
+    application = agreement.application
+    queue_email(
+        f"agreement-signed:{agreement.pk}",
+        _staff_emails(application.centre),
+        "emails/agreement_signed",
+        {"agreement": agreement, "application": application, "url": _follow_up_url(application)},
+    )
     return agreement
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -15,6 +16,7 @@ from django.views.generic import DetailView, TemplateView
 
 from centres.portal import CentreStaffMixin, current_centre
 from solidaire.cache import public_content_seconds
+from solidaire.client_ip import client_ip_address
 from solidaire.documents.access import attach_documents
 from solidaire.errors import DomainError
 
@@ -408,8 +410,19 @@ class AttachmentDownloadView(ApplicationMixin, View):
         return response
 
 
+def _offered_checksum(agreement):
+    """The SHA-256 of the agreement's PDF offered for download, if it is ready."""
+    pdf = agreement.pdf
+    return pdf.sha256 if pdf is not None and pdf.is_ready else ""
+
+
 class AgreementView(ApplicationMixin, TemplateView):
-    """Read the agreement and sign it (an explicit, recorded acceptance)."""
+    """Read the agreement and sign it (an explicit, recorded acceptance).
+
+    The signing form is shown to the centre's referent and named signatories only, once
+    the PDF is ready: it posts the SHA-256 of the PDF offered for download, so what is
+    signed is what was read.
+    """
 
     template_name = "appels/agreement.html"
 
@@ -421,9 +434,21 @@ class AgreementView(ApplicationMixin, TemplateView):
         attach_documents([agreement], AGREEMENT_KINDS)
         return application, agreement
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        agreement = context["agreement"]
+        context["pdf_checksum"] = _offered_checksum(agreement)
+        context["may_sign"] = self.membership.may_sign
+        context["signers"] = services.agreement_signers(self.centre)
+        return context
+
     def get(self, request, *args, **kwargs):
         application, agreement = self.get_agreement()
-        initial = {"signer_name": request.user.get_full_name(), "signer_role": self.membership.role}
+        initial = {
+            "signer_name": request.user.get_full_name(),
+            "signer_role": self.membership.role,
+            "document_sha256": _offered_checksum(agreement),
+        }
         return self.render_to_response(
             self.get_context_data(
                 application=application,
@@ -434,6 +459,8 @@ class AgreementView(ApplicationMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         application, agreement = self.get_agreement()
+        if not self.membership.may_sign:
+            raise PermissionDenied
         form = AgreementSignatureForm(request.POST)
         if form.is_valid():
             try:
@@ -442,12 +469,17 @@ class AgreementView(ApplicationMixin, TemplateView):
                     by=request.user,
                     signer_name=form.cleaned_data["signer_name"],
                     signer_role=form.cleaned_data["signer_role"],
+                    document_sha256=form.cleaned_data["document_sha256"],
+                    ip_address=client_ip_address(request),
                 )
             except DomainError as error:
                 form.add_error(None, error.messages[0])
             else:
                 messages.success(request, _("Convention signée. Merci !"))
                 return redirect("appels:agreement", pk=application.pk)
+        # Shown again with the checksum of the PDF now offered (once re-read, it is signed).
+        form.data = form.data.copy()
+        form.data["document_sha256"] = _offered_checksum(agreement)
         return self.render_to_response(
             self.get_context_data(application=application, agreement=agreement, form=form),
             status=400,

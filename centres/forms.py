@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Centre, Site, User
+from .models import Centre, Membership, Site, User
 
 
 class PortalFormHelper(FormHelper):
@@ -60,6 +60,32 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+
+class SignatoriesForm(forms.Form):
+    """The referent ticks the colleagues who may sign agreements on the centre's behalf."""
+
+    signatories = forms.ModelMultipleChoiceField(
+        label=_("Signataires des conventions"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("En plus de vous, référent, qui pouvez toujours signer."),
+    )
+
+    def __init__(self, *args, colleagues, **kwargs):
+        """``colleagues``: the centre's memberships other than the referent's (a list)."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["signatories"]
+        field.queryset = Membership.objects.filter(pk__in=[m.pk for m in colleagues])
+        # Labels from the list already read: no query per checkbox.
+        field.label_from_instance = lambda m: (
+            f"{m.user.get_full_name() or m.user.email}{f', {m.role}' if m.role else ''}"
+        )
+        field.choices = [(m.pk, field.label_from_instance(m)) for m in colleagues]
+        if not self.is_bound:
+            self.initial["signatories"] = [m.pk for m in colleagues if m.may_sign_agreements]
         self.helper = PortalFormHelper()
 
 

@@ -278,6 +278,14 @@ class Membership(models.Model):
         help_text=_("Le référent gère la fiche du centre, ses sites et invite ses collègues."),
     )
     role = models.CharField(_("fonction"), max_length=120, blank=True)
+    may_sign_agreements = models.BooleanField(
+        _("signataire des conventions"),
+        default=False,
+        help_text=_(
+            "Nommé par le référent : peut signer les conventions au nom du centre "
+            "(le référent le peut toujours)."
+        ),
+    )
     created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
 
     class Meta:
@@ -295,6 +303,11 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.centre.name}"
+
+    @property
+    def may_sign(self):
+        """Signs the centre's agreements: its referent, or a signatory the referent named."""
+        return self.is_referent or self.may_sign_agreements
 
 
 # --- Privacy (RGPD) ---------------------------------------------------------------------

@@ -85,6 +85,29 @@ def invite_colleague(
 
 
 @transaction.atomic
+def set_signatories(centre, *, by_membership, memberships):
+    """The referent names who, besides themself, signs the centre's agreements.
+
+    ``memberships`` are the centre's colleagues who may sign; every other colleague may
+    not. Returns the number of memberships whose right changed.
+    """
+    check_referent(by_membership)
+    chosen = {m.pk for m in memberships}
+    colleagues = centre.memberships.select_for_update().filter(is_referent=False)
+    if chosen - set(colleagues.values_list("pk", flat=True)):
+        raise DomainError(_("Choisissez les signataires parmi les membres du centre."))
+    granted = colleagues.filter(pk__in=chosen, may_sign_agreements=False).update(
+        may_sign_agreements=True
+    )
+    revoked = (
+        colleagues.exclude(pk__in=chosen)
+        .filter(may_sign_agreements=True)
+        .update(may_sign_agreements=False)
+    )
+    return granted + revoked
+
+
+@transaction.atomic
 def update_preferences(user, **fields):
     """A person changes their own name, phone and e-mail preferences."""
     allowed = {"first_name", "last_name", "phone", "review_emails"}

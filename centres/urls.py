@@ -52,4 +52,5 @@ urlpatterns = [
     path("mon-centre/sites/nouveau/", views.SiteEditView.as_view(), name="site_create"),
     path("mon-centre/sites/<int:pk>/", views.SiteEditView.as_view(), name="site_edit"),
     path("mon-centre/inviter/", views.InviteColleagueView.as_view(), name="invite"),
+    path("mon-centre/signataires/", views.SignatoriesView.as_view(), name="signatories"),
 ]

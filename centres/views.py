@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from solidaire.errors import DomainError
 
 from . import services
-from .forms import CentreProfileForm, InvitationForm, PreferencesForm, SiteForm
+from .forms import CentreProfileForm, InvitationForm, PreferencesForm, SignatoriesForm, SiteForm
 from .invitations import send_first_login_link
 from .models import DataRequest
 from .portal import CentreStaffMixin
@@ -56,10 +56,16 @@ class MyCentreView(CentreStaffMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["sites"] = self.centre.sites.all()
-        context["colleagues"] = self.centre.memberships.select_related("user").order_by(
-            "-is_referent", "user__last_name"
+        context["colleagues"] = colleagues = list(
+            self.centre.memberships.select_related("user").order_by(
+                "-is_referent", "user__last_name"
+            )
         )
         context["invitation_form"] = kwargs.get("invitation_form") or InvitationForm()
+        if self.membership.is_referent:
+            context["signatories_form"] = kwargs.get("signatories_form") or SignatoriesForm(
+                colleagues=[m for m in colleagues if not m.is_referent]
+            )
         return context
 
 
@@ -154,6 +160,31 @@ class InviteColleagueView(ReferentMixin, MyCentreView):
                 )
                 return redirect("centres:my_centre")
         return self.render_to_response(self.get_context_data(invitation_form=form), status=400)
+
+
+class SignatoriesView(ReferentMixin, MyCentreView):
+    """The referent names the colleagues who may sign agreements (posted from Mon centre)."""
+
+    def get(self, request, *args, **kwargs):
+        return redirect("centres:my_centre")
+
+    def post(self, request, *args, **kwargs):
+        self.check_referent()
+        colleagues = list(self.centre.memberships.select_related("user").filter(is_referent=False))
+        form = SignatoriesForm(request.POST, colleagues=colleagues)
+        if form.is_valid():
+            try:
+                services.set_signatories(
+                    self.centre,
+                    by_membership=self.membership,
+                    memberships=form.cleaned_data["signatories"],
+                )
+            except DomainError as error:
+                form.add_error("signatories", error.messages[0])
+            else:
+                messages.success(request, _("Les signataires des conventions sont enregistrés."))
+                return redirect("centres:my_centre")
+        return self.render_to_response(self.get_context_data(signatories_form=form), status=400)
 
 
 class PreferencesView(LoginRequiredMixin, TemplateView):

@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from appels.operator import OperatorIdentity
 from solidaire.documents import DocumentKind, Rendering, register
 from solidaire.documents.registry import Attachment
 
@@ -346,6 +347,8 @@ def shipment_sheets(shipments):
     for shipment_id, group in groupby(picked, key=attrgetter("shipment_id")):
         items[shipment_id] = list(group)
     sheets = []
+    # Shipments created before the sender was copied print the settings' issuer, as then.
+    legacy_sender = OperatorIdentity.from_settings()
     for shipment in sorted(shipments, key=lambda s: order[s.pk]):
         allocations = list(shipment.allocations.all())
         lines = [line for allocation in allocations for line in allocation.lines.all()]
@@ -356,6 +359,7 @@ def shipment_sheets(shipments):
                 "shipment": shipment,
                 "site": shipment.site,
                 "centre": shipment.site.centre,
+                "sender": shipment.operator or legacy_sender,
                 "calls": sorted({a.application.call.edition for a in allocations}),
                 "lines": lines,
                 "pack_count": sum(line.quantity for line in lines),

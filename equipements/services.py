@@ -8,6 +8,7 @@ import uuid
 import zipfile
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appels.models import Agreement, AgreementStatus, ApplicationStatus
+from appels.operator import operator_fields, operator_identity
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.models import OutboxEmail
@@ -413,8 +415,8 @@ def create_shipment(
 ):
     """Group picked allocations bound for the same receiving site into one shipment."""
     allocations = list(
-        Allocation.objects.select_for_update()
-        .select_related("application")
+        Allocation.objects.select_for_update(of=("self", "application"))
+        .select_related("application__call")
         .filter(pk__in=[a.pk for a in allocations])
     )
     if not allocations:
@@ -446,6 +448,11 @@ def create_shipment(
         carrier=carrier,
         tracking_number=tracking_number,
         reshipment_of=next(iter(previous.values()), None),
+        # The sender printed on the sheet, copied now: the operator of the first allocation's
+        # call (allocations of calls with different operators share a parcel only by choice).
+        **operator_fields(
+            operator_identity(min(allocations, key=attrgetter("pk")).application.call)
+        ),
     )
     # A readable reference from the row's own id: unique without counting rows.
     shipment.reference = f"EXP-{now:%Y}-{shipment.pk:06d}"
@@ -818,13 +825,6 @@ def next_invoice_number(series, year):
     return counter.last_number
 
 
-def _issuer(call):
-    operator = call.call_partners.select_related("partner").filter(role="operator").first()
-    if operator is None:
-        raise DomainError(_("L’appel n’a pas d’opérateur pour émettre les factures."))
-    return operator.partner
-
-
 def _vat():
     rate = Decimal(str(settings.INVOICE_VAT_RATE))
     mention = "" if rate else settings.INVOICE_VAT_EXEMPTION_MENTION
@@ -847,7 +847,15 @@ def issue_invoice(allocation, *, now=None):
         return existing
     now = now or timezone.now()
     issued_on = timezone.localdate(now)
-    seller = _issuer(allocation.application.call)
+    # The same identity as on the agreement and the shipment sheet (appels.operator).
+    seller = operator_identity(allocation.application.call)
+    if not seller.siret:
+        raise DomainError(
+            _(
+                "L’appel n’a pas d’opérateur identifié par son SIRET pour émettre les "
+                "factures : renseignez-le sur la fiche partenaire de l’opérateur."
+            )
+        )
     centre = allocation.application.centre
     rate, mention = _vat()
     lines = list(allocation.lines.select_related("pack_type"))
@@ -871,6 +879,7 @@ def issue_invoice(allocation, *, now=None):
         seller_address=seller.postal_address,
         seller_siret=seller.siret,
         seller_vat_number=seller.vat_number,
+        seller_legal_form=seller.legal_form,
         buyer_name=centre.name,
         buyer_address=centre.postal_address,
         buyer_siret=centre.siret,
@@ -993,6 +1002,7 @@ def _issue_credit_note(invoice, *, reason, lines, now=None):
         seller_address=invoice.seller_address,
         seller_siret=invoice.seller_siret,
         seller_vat_number=invoice.seller_vat_number,
+        seller_legal_form=invoice.seller_legal_form,
         buyer_name=invoice.buyer_name,
         buyer_address=invoice.buyer_address,
         buyer_siret=invoice.buyer_siret,

@@ -6,6 +6,7 @@ complete draft application asking for one pack. Status fields may be set directl
 *arrange* a test; the behaviour under test always goes through the services.
 """
 
+import hashlib
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
@@ -13,6 +14,7 @@ from functools import cache
 import factory
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -58,6 +60,7 @@ from equipements.models import (
     SupportTicket,
     TicketStatus,
 )
+from solidaire.documents import DocumentKind, DocumentStatus, request_document
 
 PASSWORD = "motdepasse-solide-2013"
 
@@ -602,3 +605,18 @@ def picked_allocation(*, status=AllocationStatus.PICKED, items=1, erased=True, *
         if erased:
             DataErasureFactory(item=picked.item)
     return allocation
+
+
+def ready_agreement_pdf(agreement, content=None):
+    """Arrange the agreement's PDF as a worker leaves it (stored, ready, with its checksum),
+    without rendering it; returns the document."""
+    content = content or b"%PDF-1.4\n% convention " + agreement.number.encode() + b"\n%%EOF\n"
+    document = request_document(agreement, DocumentKind.AGREEMENT)
+    document.file.save(f"{agreement.number}.pdf", ContentFile(content), save=False)
+    document.filename = f"{agreement.number}.pdf"
+    document.sha256 = hashlib.sha256(content).hexdigest()
+    document.size = len(content)
+    document.status = DocumentStatus.READY
+    document.ready_at = timezone.now()
+    document.save()
+    return document

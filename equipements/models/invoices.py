@@ -89,6 +89,9 @@ class Invoice(models.Model):
     seller_address = models.CharField(_("adresse du vendeur"), max_length=300)
     seller_siret = models.CharField(_("SIRET du vendeur"), max_length=14)
     seller_vat_number = models.CharField(_("TVA du vendeur"), max_length=20, blank=True)
+    seller_legal_form = models.CharField(
+        _("forme juridique du vendeur"), max_length=200, blank=True
+    )
     buyer_name = models.CharField(_("acheteur"), max_length=200)
     buyer_address = models.CharField(_("adresse de l’acheteur"), max_length=300)
     buyer_siret = models.CharField(_("SIRET de l’acheteur"), max_length=14)

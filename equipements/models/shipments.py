@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from appels.operator import OperatorCopy
 from solidaire.states import Lifecycle
 
 
@@ -50,8 +51,12 @@ class ShipmentQuerySet(models.QuerySet):
         return self.filter(site__centre__memberships__user=user)
 
 
-class Shipment(models.Model):
-    """Parcels sent to one receiving site, grouping one or more allocations."""
+class Shipment(OperatorCopy, models.Model):
+    """Parcels sent to one receiving site, grouping one or more allocations.
+
+    The operator (the sender on the sheet) is copied from the allocations' call when the
+    shipment is created.
+    """
 
     Status = ShipmentStatus
 

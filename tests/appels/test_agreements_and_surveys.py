@@ -6,7 +6,12 @@ from django.core.exceptions import ValidationError
 from appels import services
 from appels.models import Agreement, AgreementStatus, ApplicationStatus, SurveyAnswer
 from solidaire.errors import DomainError
-from tests.factories import AgreementFactory, ApplicationFactory, SurveyAnswerFactory
+from tests.factories import (
+    AgreementFactory,
+    ApplicationFactory,
+    SurveyAnswerFactory,
+    ready_agreement_pdf,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +44,22 @@ def test_only_a_selected_application_receives_an_agreement(status, db_state):
     assert "retenue" in str(error)
 
 
-def test_signing_records_who_signed_and_when(staff_user):
-    agreement = AgreementFactory()
+@pytest.fixture
+def agreement(centre, staff_user):
+    """An issued agreement of ``centre`` (whose referent is ``staff_user``), its PDF ready."""
+    agreement = AgreementFactory(application__centre=centre)
+    agreement.pdf_checksum = ready_agreement_pdf(agreement).sha256
+    return agreement
+
+
+def test_signing_records_who_signed_and_when(agreement, staff_user):
     services.sign_agreement(
-        agreement, by=staff_user, signer_name=" Claude Bernard ", signer_role="Présidente"
+        agreement,
+        by=staff_user,
+        signer_name=" Claude Bernard ",
+        signer_role="Présidente",
+        document_sha256=agreement.pdf_checksum,
+        ip_address="192.0.2.7",
     )
     agreement.refresh_from_db()
     assert agreement.status == AgreementStatus.SIGNED
@@ -53,8 +70,7 @@ def test_signing_records_who_signed_and_when(staff_user):
 
 
 @pytest.mark.parametrize(("name", "role"), [("", "Présidente"), ("Claude", "  ")])
-def test_signing_needs_the_signers_name_and_role(staff_user, db_state, name, role):
-    agreement = AgreementFactory()
+def test_signing_needs_the_signers_name_and_role(agreement, staff_user, db_state, name, role):
     error = _refused(
         db_state,
         services.sign_agreement,
@@ -62,6 +78,7 @@ def test_signing_needs_the_signers_name_and_role(staff_user, db_state, name, rol
         by=staff_user,
         signer_name=name,
         signer_role=role,
+        document_sha256=agreement.pdf_checksum,
     )
     assert error.code == "signer"
     assert "signataire" in str(error)

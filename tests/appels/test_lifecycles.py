@@ -24,8 +24,10 @@ from tests.factories import (
     AgreementFactory,
     ApplicationFactory,
     CallFactory,
+    MembershipFactory,
     ReviewFactory,
     UserFactory,
+    ready_agreement_pdf,
 )
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +211,7 @@ def _sign(agreement):
         by=agreement.application.created_by,
         signer_name="Claude Bernard",
         signer_role="Présidente",
+        document_sha256=agreement.pdf_checksum,
     )
 
 
@@ -222,4 +225,10 @@ AGREEMENT_SERVICES = {AgreementStatus.SIGNED: _sign, AgreementStatus.VOID: _void
 @pytest.mark.parametrize(("source", "target"), pairs(AgreementStatus, AGREEMENT_SERVICES))
 def test_agreement_moves_follow_the_lifecycle(source, target, check_move):
     agreement = AgreementFactory(status=source, application__created_by=UserFactory())
+    MembershipFactory(
+        user=agreement.application.created_by,
+        centre=agreement.application.centre,
+        is_referent=True,
+    )
+    agreement.pdf_checksum = ready_agreement_pdf(agreement).sha256
     check_move(agreement, target, AGREEMENT_LIFECYCLE, AGREEMENT_SERVICES[target])

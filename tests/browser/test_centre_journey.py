@@ -33,6 +33,7 @@ from equipements.models import (
     Provenance,
     ShipmentStatus,
 )
+from solidaire.documents import DocumentKind, generate_document, request_document
 from tests.factories import (
     PASSWORD,
     CallFactory,
@@ -148,7 +149,9 @@ def select_allocate_and_ship(application):
     appels_services.decide(application, ApplicationStatus.SELECTED, by=manager)
     appels_services.publish_results(call, by=manager)
     application.refresh_from_db()
-    appels_services.issue_agreement(application)
+    agreement = appels_services.issue_agreement(application)
+    # Its PDF, as a worker makes it: the signing page offers it (and posts its checksum).
+    generate_document(request_document(agreement, DocumentKind.AGREEMENT).pk)
 
     allocation = equipements_services.propose_allocation(application)
     equipements_services.confirm_allocation(allocation, by=manager)

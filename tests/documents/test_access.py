@@ -137,9 +137,13 @@ def test_agreement_pdf_in_the_portal_per_role(client, people, delivered, role):
 
 def test_the_signed_agreement_replaces_the_issued_one_once_ready(client, people, delivered):
     agreement = appels_services.issue_agreement(delivered.application)
-    make_ready(agreement, DocumentKind.AGREEMENT)
+    issued = make_ready(agreement, DocumentKind.AGREEMENT)
     appels_services.sign_agreement(
-        agreement, by=people.referent, signer_name="Claude Bernard", signer_role="Président"
+        agreement,
+        by=people.referent,
+        signer_name="Claude Bernard",
+        signer_role="Président",
+        document_sha256=issued.sha256,
     )
     url = reverse("appels:agreement_pdf", args=[delivered.application.pk])
     client.force_login(people.referent)

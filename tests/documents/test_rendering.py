@@ -205,7 +205,8 @@ def test_the_xml_of_an_invoice_with_vat_uses_the_standard_rate(delivered_allocat
 def test_agreement_pdf_before_and_after_signature(delivered_allocation):
     application = delivered_allocation.application
     agreement = appels_services.issue_agreement(application)
-    issued = ready(agreement, DocumentKind.AGREEMENT).file.read()
+    issued_document = ready(agreement, DocumentKind.AGREEMENT)
+    issued = issued_document.file.read()
     text = compact(pdf_text(issued))
     save_pictures(issued, "agreement")
     assert agreement.number in text
@@ -218,7 +219,12 @@ def test_agreement_pdf_before_and_after_signature(delivered_allocation):
     referent = staff_of(application.centre)[0]
     signed_at = timezone.now()
     appels_services.sign_agreement(
-        agreement, by=referent, signer_name="Claude Bernard", signer_role="Présidente"
+        agreement,
+        by=referent,
+        signer_name="Claude Bernard",
+        signer_role="Présidente",
+        document_sha256=issued_document.sha256,
+        ip_address="203.0.113.9",
     )
     signed = ready(agreement, DocumentKind.AGREEMENT_SIGNED).file.read()
     text = compact(pdf_text(signed))
@@ -227,6 +233,9 @@ def test_agreement_pdf_before_and_after_signature(delivered_allocation):
     assert "par Claude Bernard, Présidente" in text
     assert timezone.localtime(signed_at).strftime("%Y") in text
     assert referent.email in text
+    # Where from, and which PDF was read: its checksum, the one of the issued file.
+    assert "Adresse IP : 203.0.113.9" in text
+    assert hashlib.sha256(issued).hexdigest() in text.replace(" ", "")
     # The issued version is kept as it was.
     assert hashlib.sha256(issued).hexdigest() != hashlib.sha256(signed).hexdigest()
 

@@ -266,15 +266,21 @@ def test_documents_never_fetch_files_or_network(monkeypatch):
 
 
 def test_agreement_issue_and_signature_each_request_their_document(
-    django_capture_on_commit_callbacks, staff_user
+    django_capture_on_commit_callbacks, centre, staff_user
 ):
     from appels import services as appels_services
 
-    agreement = AgreementFactory()
+    agreement = AgreementFactory(application__centre=centre)
     with django_capture_on_commit_callbacks(execute=True):
         appels_services.issue_agreement(agreement.application)
+    issued = Document.objects.get(kind=DocumentKind.AGREEMENT)
+    with django_capture_on_commit_callbacks(execute=True):
         appels_services.sign_agreement(
-            agreement, by=staff_user, signer_name="Claude Bernard", signer_role="Présidente"
+            agreement,
+            by=staff_user,
+            signer_name="Claude Bernard",
+            signer_role="Présidente",
+            document_sha256=issued.sha256,
         )
     kinds = sorted(Document.objects.values_list("kind", "status"))
     assert kinds == [

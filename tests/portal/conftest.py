@@ -29,6 +29,7 @@ from tests.factories import (
     UserFactory,
     picked_allocation,
     put_in_shipment,
+    ready_agreement_pdf,
 )
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -151,9 +152,10 @@ class World:
 
     @cached_property
     def selected(self):
-        """Selected, agreement issued, delivered with two items, invoiced, one ticket open."""
+        """Selected, agreement issued (its PDF ready), delivered with two items, invoiced,
+        one ticket open."""
         application = self._selected(AllocationStatus.DELIVERED, ShipmentStatus.RECEIVED, 2)
-        AgreementFactory(application=application)
+        self.agreement_pdf = ready_agreement_pdf(AgreementFactory(application=application))
         return application
 
     @cached_property

@@ -23,12 +23,14 @@ from equipements.models import (
     ShipmentStatus,
     SupportTicket,
 )
+from solidaire.documents import Document, DocumentKind
 from tests.factories import (
     ApplicationFactory,
     CallFactory,
     DataErasureFactory,
     ItemFactory,
     picked_allocation,
+    ready_agreement_pdf,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +53,16 @@ def selected(centre, manager):
         call=call, centre=centre, status=ApplicationStatus.SUBMITTED, lines=2
     )
     appels_services.decide(application, ApplicationStatus.SELECTED, by=manager)
-    appels_services.issue_agreement(application)
+    ready_agreement_pdf(appels_services.issue_agreement(application))
     application.refresh_from_db()
     return application
+
+
+def checksum(application):
+    """The SHA-256 of the application's agreement PDF, as the signing page posts it."""
+    return Document.objects.get(
+        object_id=application.agreement.pk, kind=DocumentKind.AGREEMENT
+    ).sha256
 
 
 @pytest.fixture
@@ -101,8 +110,16 @@ def test_the_agreement_is_read_and_signed_with_name_role_and_checkbox(
     assert "Signer la convention" in page.content.decode()
 
     before = timezone.now()
+    assert checksum(selected) in page.content.decode()
     response = referent_client.post(
-        url, {"signer_name": "Claude Bernard", "signer_role": "Présidente", "accept": "on"}
+        url,
+        {
+            "signer_name": "Claude Bernard",
+            "signer_role": "Présidente",
+            "accept": "on",
+            "document_sha256": page.context["form"]["document_sha256"].value(),
+        },
+        REMOTE_ADDR="198.51.100.23",
     )
 
     assert response.url == url
@@ -112,6 +129,8 @@ def test_the_agreement_is_read_and_signed_with_name_role_and_checkbox(
     assert (agreement.signer_name, agreement.signer_role) == ("Claude Bernard", "Présidente")
     assert agreement.signed_by == staff_user
     assert before <= agreement.signed_at <= timezone.now()
+    assert agreement.signed_from_ip == "198.51.100.23"
+    assert agreement.signed_document_sha256 == checksum(selected)
     html = referent_client.get(url).content.decode()
     assert "signée par Claude Bernard (Présidente)" in html
     assert 'name="accept"' not in html
@@ -133,6 +152,7 @@ def test_signing_needs_name_role_and_checkbox(
     referent_client, selected, db_state, data, field, message
 ):
     before = db_state()
+    data = {**data, "document_sha256": checksum(selected)}
     response = referent_client.post(reverse("appels:agreement", args=[selected.pk]), data)
     assert response.status_code == 400
     assert response.context["form"].errors[field] == [message]
@@ -142,12 +162,11 @@ def test_signing_needs_name_role_and_checkbox(
 
 def test_signing_twice_is_refused_and_keeps_the_first_signature(referent_client, selected):
     url = reverse("appels:agreement", args=[selected.pk])
-    referent_client.post(url, {"signer_name": "A", "signer_role": "Directrice", "accept": "on"})
+    signed = {"accept": "on", "document_sha256": checksum(selected)}
+    referent_client.post(url, {"signer_name": "A", "signer_role": "Directrice", **signed})
     first = Agreement.objects.get(application=selected)
 
-    response = referent_client.post(
-        url, {"signer_name": "B", "signer_role": "Trésorier", "accept": "on"}
-    )
+    response = referent_client.post(url, {"signer_name": "B", "signer_role": "Trésorier", **signed})
 
     assert response.status_code == 400
     assert response.context["form"].non_field_errors()

@@ -155,9 +155,11 @@ TARGETS = [
             "signer_name": "Claude Bernard",
             "signer_role": "Président",
             "accept": "on",
+            "document_sha256": w.agreement_pdf.sha256,
         },
         ok=302,
         ok_url=lambda w: reverse("appels:agreement", args=[w.selected.pk]),
+        referent_only=True,  # or a signatory the referent named: see test_follow_up
     ),
     Target("follow_up", follow_up),
     Target("survey", lambda w: reverse("equipements:survey", args=[w.selected.pk])),
@@ -242,6 +244,17 @@ TARGETS = [
         ok=302,
         ok_url=lambda w: reverse("centres:my_centre"),
         referent_only=True,
+    ),
+    Target(
+        "signatories",
+        lambda w: reverse("centres:signatories"),
+        method="post",
+        data=lambda w: {"signatories": [w.centre.memberships.get(user=w.colleague).pk]},
+        ok=302,
+        ok_url=lambda w: reverse("centres:my_centre"),
+        referent_only=True,
+        scoped=False,
+        other=400,  # centre A's colleague is not among centre B's
     ),
     Target(
         "invite",
