@@ -50,6 +50,7 @@ from .models import (
     Resolution,
     Shipment,
     SupportTicket,
+    TicketMessage,
     TicketStatus,
 )
 from .resources import ItemResource
@@ -923,6 +924,32 @@ def attachment_response(message):
     return response
 
 
+class TicketMessageInline(ReadOnlyInline, admin.TabularInline):
+    """The thread with the centre, oldest first (written through the form below it)."""
+
+    model = TicketMessage
+    verbose_name_plural = _("Échanges avec le centre")
+    fields = ("created_at", "side", "author", "body", "attachment_link")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "ticket__centre")
+
+    @admin.display(description=_("de"))
+    def side(self, obj):
+        return obj.ticket.centre.name if obj.from_centre else _("Logistique")
+
+    @admin.display(description=_("pièce jointe"))
+    def attachment_link(self, obj):
+        if not obj.attachment:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:equipements_supportticket_attachment", args=[obj.ticket_id, obj.pk]),
+            obj.attachment_name,
+        )
+
+
 class ReplacementShipmentInline(ReadOnlyInline, admin.TabularInline):
     model = ReplacementShipment
     fields = ("reference", "item", "status", "carrier", "tracking_number", "shipped_at")
@@ -965,7 +992,7 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
     autocomplete_fields = ("centre", "item")
     list_per_page = 100
     actions = ("start",)
-    inlines = (ReplacementShipmentInline, ItemReturnInline)
+    inlines = (TicketMessageInline, ReplacementShipmentInline, ItemReturnInline)
 
     def get_queryset(self, request):
         return (
@@ -1094,7 +1121,6 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
         )
         may_replace = can_change and ticket.status != TicketStatus.RESOLVED and not in_flight
         return {
-            "thread": list(ticket.messages.select_related("author")),
             "message_form": (message_form or AdminTicketMessageForm()) if can_change else None,
             "replacement_form": (replacement_form or ReplacementForm(ticket=ticket))
             if may_replace
