@@ -456,3 +456,22 @@ def test_the_unit_back_before_the_replacement_arrives_still_swaps_once(
     services.confirm_replacement(shipment, by=staff_user)
     assert list(Item.objects.for_centre(centre)) == [spare]
     assert AllocatedItem.objects.filter(line__allocation=ticket.allocation).count() == 2
+
+
+def test_the_replacement_sheet_is_a_pdf_with_both_serials(ticket, spare, delivered_item):
+    from solidaire.documents import generate_document  # noqa: PLC0415
+    from solidaire.models import DocumentStatus  # noqa: PLC0415
+    from tests.documents.conftest import pdf_text, save_pictures  # noqa: PLC0415
+
+    broken, _centre = delivered_item
+    shipment = services.decide_replacement(ticket, replacement=spare)
+    services.ship_replacement(shipment, carrier="Colissimo", tracking_number="8R42")
+    document = Document.objects.get(kind=DocumentKind.REPLACEMENT_SHEET, object_id=shipment.pk)
+    document = generate_document(document.pk)
+    assert document.status == DocumentStatus.READY, document.error
+    data = document.file.read()
+    text = pdf_text(data)
+    assert "Bordereau de remplacement" in text
+    assert shipment.reference in text and "Colissimo" in text and "8R42" in text
+    assert spare.serial_number in text and broken.serial_number in text
+    save_pictures(data, "replacement-sheet")
