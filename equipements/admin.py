@@ -4,11 +4,14 @@ Statuses are read-only: they move through ``equipements.services`` (admin action
 whose save calls a service). Invoices are never edited nor deleted here.
 """
 
+import copy as copy_module
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -42,11 +45,16 @@ from .models import (
     InvoiceCounter,
     InvoiceLine,
     Item,
+    ItemReturn,
     ItemStatus,
+    ReplacementShipment,
+    ReplacementStatus,
+    Resolution,
     SelectedApplication,
     Shipment,
     ShipmentStatus,
     SupportTicket,
+    TicketMessage,
     TicketStatus,
 )
 from .resources import COLUMNS, REQUIRED_COLUMNS, ItemResource
@@ -1051,10 +1059,104 @@ class InvoiceCounterAdmin(admin.ModelAdmin):
 # --- After-sales ------------------------------------------------------------------------
 
 
+class ReplacementForm(forms.Form):
+    """The replacement picker: only items in stock of the ticket item's pack type (the
+    service checks it again)."""
+
+    replacement = forms.ModelChoiceField(
+        label=_("Matériel de remplacement"),
+        queryset=Item.objects.none(),
+        help_text=_(
+            "En stock, du même type de pack, les plus anciens d’abord. Il part dans une "
+            "expédition de remplacement ; le retour de l’appareil défectueux est attendu."
+        ),
+    )
+
+    def __init__(self, *args, ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["replacement"].queryset = services.replacement_candidates(ticket)
+        self.fields["replacement"].label_from_instance = lambda item: (
+            f"{item.serial_number} – {item.device_model} ({item.get_grade_display()})"
+        )
+
+
+class AdminTicketMessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message au centre"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    attachment = forms.FileField(
+        label=_("Pièce jointe"),
+        required=False,
+        help_text=_("Une photo (JPEG, PNG) ou un PDF, 10 Mo au plus."),
+    )
+
+
+def attachment_response(message):
+    """A thread's attachment, served privately (after the caller's permission check)."""
+    if not message.attachment:
+        raise Http404
+    response = FileResponse(
+        message.attachment.open("rb"),
+        as_attachment=True,
+        filename=message.attachment_name,
+        content_type=message.attachment_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class TicketMessageInline(ReadOnlyInline, admin.TabularInline):
+    """The thread with the centre, oldest first (written through the form below it)."""
+
+    model = TicketMessage
+    verbose_name_plural = _("Échanges avec le centre")
+    fields = ("created_at", "side", "author", "body", "attachment_link")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "ticket__centre")
+
+    @admin.display(description=_("de"))
+    def side(self, obj):
+        return obj.ticket.centre.name if obj.from_centre else _("Logistique")
+
+    @admin.display(description=_("pièce jointe"))
+    def attachment_link(self, obj):
+        if not obj.attachment:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:equipements_supportticket_attachment", args=[obj.ticket_id, obj.pk]),
+            obj.attachment_name,
+        )
+
+
+class ReplacementShipmentInline(ReadOnlyInline, admin.TabularInline):
+    model = ReplacementShipment
+    fields = ("reference", "item", "status", "carrier", "tracking_number", "shipped_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item__device_model")
+
+
+class ItemReturnInline(ReadOnlyInline, admin.TabularInline):
+    model = ItemReturn
+    fields = ("item", "status", "expected_at", "received_at", "closed_at")
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("item__device_model")
+
+
 @admin.register(SupportTicket)
 class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
-    """Tickets are opened, started and resolved through the services."""
+    """Tickets are opened, started and resolved through the services; the change page
+    holds the thread with the centre and the replacement decision."""
 
+    change_form_template = "admin/equipements/supportticket/change_form.html"
     list_display = (
         "subject",
         "centre",
@@ -1068,9 +1170,22 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
     list_filter = ("status", "resolution", "centre__region")
     search_fields = ("subject", "item__serial_number", "item__asset_tag", "centre__name")
     date_hierarchy = "opened_at"
-    autocomplete_fields = ("centre", "item", "replacement_item")
+    autocomplete_fields = ("centre", "item")
     list_per_page = 100
     actions = ("start",)
+    inlines = (TicketMessageInline, ReplacementShipmentInline, ItemReturnInline)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "centre", "item__device_model", "opened_by", "replacement_item", "allocation"
+            )
+        )
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -1100,10 +1215,21 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
         if obj is None:
             return ()
         readonly = ["centre", "item", "subject", "description", "status", "opened_by", "opened_at"]
-        readonly.append("resolved_at")
+        readonly += ["replacement_item", "resolved_at"]
         if obj.status == TicketStatus.RESOLVED:
-            readonly += ["resolution", "resolution_note", "replacement_item"]
+            readonly += ["resolution", "resolution_note"]
         return readonly
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "resolution":
+            # A replacement travels in a shipment: decided below the form, not resolved here.
+            field.choices = [c for c in field.choices if c[0] != Resolution.REPLACEMENT]
+            field.help_text = _(
+                "Pour un remplacement, choisissez le matériel sous le formulaire : le ticket "
+                "sera résolu quand le centre en confirmera la réception."
+            )
+        return field
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -1118,14 +1244,139 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
                 by=request.user,
             )
             obj.pk = ticket.pk
-        elif obj.resolution:
+        elif obj.resolution and "resolution" in form.changed_data:
             services.resolve_ticket(
-                obj,
-                resolution=obj.resolution,
-                note=obj.resolution_note,
-                replacement=obj.replacement_item,
-                by=request.user,
+                obj, resolution=obj.resolution, note=obj.resolution_note, by=request.user
             )
+
+    def save_related(self, request, form, formsets, change):
+        # Nothing is edited inline: the replacement shipments and returns are the services'.
+        pass
+
+    # --- the thread and the replacement, on the change page
+
+    def get_urls(self):
+        def view(function, suffix, route):
+            return path(
+                route,
+                self.admin_site.admin_view(function),
+                name=f"equipements_supportticket_{suffix}",
+            )
+
+        return [
+            view(self.message_view, "message", "<path:object_id>/message/"),
+            view(
+                self.attachment_view,
+                "attachment",
+                "<path:object_id>/messages/<int:message_pk>/piece/",
+            ),
+            view(self.replacement_view, "replacement", "<path:object_id>/remplacer/"),
+            *super().get_urls(),
+        ]
+
+    def _ticket(self, request, object_id, *, change):
+        ticket = self.get_object(request, object_id)
+        if ticket is None:
+            raise Http404
+        allowed = (
+            self.has_change_permission(request, ticket)
+            if change
+            else self.has_view_permission(request, ticket)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return ticket
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if ticket is not None and request.method == "GET":
+            extra_context.update(self.thread_context(request, ticket))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def thread_context(self, request, ticket, *, message_form=None, replacement_form=None):
+        can_change = self.has_change_permission(request, ticket)
+        in_flight = any(
+            s.status in (ReplacementStatus.RESERVED, ReplacementStatus.SHIPPED)
+            for s in ticket.replacement_shipments.all()
+        )
+        may_replace = can_change and ticket.status != TicketStatus.RESOLVED and not in_flight
+        return {
+            "message_form": (message_form or AdminTicketMessageForm()) if can_change else None,
+            "replacement_form": (replacement_form or ReplacementForm(ticket=ticket))
+            if may_replace
+            else None,
+        }
+
+    def message_view(self, request, object_id):
+        ticket = self._ticket(request, object_id, change=True)
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:equipements_supportticket_change", args=[ticket.pk])
+            )
+        form = AdminTicketMessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.post_ticket_message(
+                    ticket,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                    upload=form.cleaned_data["attachment"],
+                )
+            except DomainError as error:
+                field = {"too_big": "attachment", "bad_type": "attachment"}.get(error.code)
+                form.add_error(field, error.messages[0])
+            else:
+                self.message_user(request, _("Message envoyé au centre."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:equipements_supportticket_change", args=[ticket.pk]) + "#fil"
+                )
+        return self._refused_page(request, ticket, message_form=form)
+
+    def _refused_page(self, request, ticket, **forms_):
+        """The change page again with the refused form and its French messages (400)."""
+        response = self.change_view(request_as_get(request), str(ticket.pk), extra_context=None)
+        response.context_data.update(self.thread_context(request, ticket, **forms_))
+        response.status_code = 400
+        return response
+
+    def replacement_view(self, request, object_id):
+        ticket = self._ticket(request, object_id, change=True)
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:equipements_supportticket_change", args=[ticket.pk])
+            )
+        form = ReplacementForm(request.POST, ticket=ticket)
+        if form.is_valid():
+            try:
+                shipment = services.decide_replacement(
+                    ticket, replacement=form.cleaned_data["replacement"], by=request.user
+                )
+            except DomainError as error:
+                form.add_error(
+                    "replacement" if error.code == "replacement" else None, error.messages[0]
+                )
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Remplacement décidé : expédition %(reference)s en préparation, "
+                        "retour de %(serial)s attendu."
+                    )
+                    % {"reference": shipment.reference, "serial": ticket.item.serial_number},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:equipements_replacementshipment_change", args=[shipment.pk])
+                )
+        return self._refused_page(request, ticket, replacement_form=form)
+
+    def attachment_view(self, request, object_id, message_pk):
+        """Private files are served after the same check as the ticket itself."""
+        ticket = self.get_object(request, object_id)
+        if ticket is None or not self.has_view_permission(request, ticket):
+            raise Http404
+        return attachment_response(get_object_or_404(ticket.messages.all(), pk=message_pk))
 
     @admin.display(description=_("n° de série"), ordering="item__serial_number")
     def item_serial(self, obj):
@@ -1141,6 +1392,203 @@ class SupportTicketAdmin(ServiceFormMixin, AuditedAdmin):
             _("%(object)s : pris en charge."),
             by=request.user,
         )
+
+
+def request_as_get(request):
+    """The same request read as a GET (to render a page again after a refused POST)."""
+    copy = copy_module.copy(request)
+    copy.method = "GET"
+    copy.POST = QueryDict()
+    return copy
+
+
+@admin.register(ReplacementShipment)
+class ReplacementShipmentAdmin(DocumentActionsMixin, AuditedAdmin):
+    """A replacement's own shipment: carrier and tracking entered here, shipped by the
+    action, delivered only when the centre confirms its receipt in the portal."""
+
+    document_kinds = (DocumentKind.REPLACEMENT_SHEET,)
+    list_display = (
+        "reference",
+        "centre",
+        "item",
+        "status",
+        "pdf_link",
+        "carrier",
+        "tracking_number",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+    )
+    list_select_related = ("site__centre", "item__device_model")
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("reference", "tracking_number", "item__serial_number", "site__centre__name")
+    list_per_page = 100
+    fields = (
+        "reference",
+        "ticket",
+        "item",
+        "site",
+        "status",
+        "carrier",
+        "tracking_number",
+        "created_at",
+        "shipped_at",
+        "delivered_at",
+        "confirmed_by",
+        "sheet",
+    )
+    actions = ("mark_shipped", "cancel")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("site__centre", "item__device_model", "ticket__item", "confirmed_by")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [f for f in self.fields if f not in ("carrier", "tracking_number")]
+        if obj is not None and obj.status != ReplacementStatus.RESERVED:
+            readonly += ["carrier", "tracking_number"]
+        return readonly
+
+    def has_add_permission(self, request):
+        # A replacement is decided on its ticket's page.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("centre"), ordering="site__centre__name")
+    def centre(self, obj):
+        return obj.site.centre.name
+
+    @admin.display(description=_("bordereau d’expédition"))
+    def sheet(self, obj):
+        if getattr(obj, "_pdf_document_id", None):
+            return self.pdf_link(obj)
+        return _("Pas encore produit : action « Produire ou reproduire le PDF » de la liste.")
+
+    @admin.action(description=_("Marquer expédié"), permissions=("change",))
+    def mark_shipped(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.ship_replacement,
+            _("%(object)s : expédié."),
+            by=request.user,
+        )
+
+    @admin.action(
+        description=_("Annuler le remplacement (remis en stock)"), permissions=("change",)
+    )
+    def cancel(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.cancel_replacement,
+            _("%(object)s : annulé, matériel remis en stock."),
+            by=request.user,
+        )
+
+
+@admin.register(ItemReturn)
+class ItemReturnAdmin(AuditedAdmin):
+    """Faulty units expected back from centres: received at the warehouse, then repaired
+    (back to stock) or recycled with their destination, all through the services."""
+
+    list_display = ("item", "centre", "status", "expected_at", "received_at", "closed_at")
+    list_select_related = ("item__device_model", "ticket__centre")
+    list_filter = ("status",)
+    search_fields = ("item__serial_number", "item__asset_tag", "ticket__centre__name")
+    list_per_page = 100
+    fields = (
+        "ticket",
+        "item",
+        "status",
+        "expected_at",
+        "received_at",
+        "received_by",
+        "closed_at",
+        "destination",
+    )
+    readonly_fields = fields
+    actions = ("mark_received", "mark_repaired", "recycle")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("item__device_model", "ticket__centre", "received_by")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("centre"), ordering="ticket__centre__name")
+    def centre(self, obj):
+        return obj.ticket.centre.name
+
+    @admin.display(description=_("filière de recyclage"))
+    def destination(self, obj):
+        return obj.item.end_of_life_destination or "—"
+
+    @admin.action(description=_("Marquer reçu à l’entrepôt"), permissions=("change",))
+    def mark_received(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.receive_return,
+            _("%(object)s : reçu à l’entrepôt."),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Réparé : remettre en stock"), permissions=("change",))
+    def mark_repaired(self, request, queryset):
+        run_service_action(
+            self,
+            request,
+            queryset,
+            services.repair_return,
+            _("%(object)s : réparé, remis en stock."),
+            by=request.user,
+        )
+
+    @admin.action(description=_("Reprendre pour recyclage…"), permissions=("change",))
+    def recycle(self, request, queryset):
+        """Asks the destination first (an intermediate page), then records the end of life."""
+        form = EndOfLifeForm(request.POST if "destination" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            run_service_action(
+                self,
+                request,
+                queryset,
+                services.recycle_return,
+                _("%(object)s : repris pour recyclage."),
+                destination=form.cleaned_data["destination"],
+                on=form.cleaned_data["taken_back_on"],
+                by=request.user,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Reprendre pour recyclage"),
+            "form": form,
+            "objects": queryset.select_related("item__device_model"),
+            "action": "recycle",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit_label": _("Enregistrer la reprise"),
+            "intro": _("Le matériel retourné ne se répare pas : indiquez qui le reprend."),
+        }
+        return TemplateResponse(request, "admin/equipements/action_form.html", context)
 
 
 # --- The chain of each selected application ---------------------------------------------

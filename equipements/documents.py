@@ -20,7 +20,15 @@ from appels.operator import OperatorIdentity
 from solidaire.documents import DocumentKind, Rendering, register
 from solidaire.documents.registry import Attachment
 
-from .models import AllocatedItem, Allocation, AllocationLine, Invoice, InvoiceKind, Shipment
+from .models import (
+    AllocatedItem,
+    Allocation,
+    AllocationLine,
+    Invoice,
+    InvoiceKind,
+    ReplacementShipment,
+    Shipment,
+)
 
 # --- Invoices -------------------------------------------------------------------------------
 
@@ -398,5 +406,38 @@ def render_shipment_sheets(shipments):
         template_name="documents/shipment_sheets.html",
         context={"sheets": shipment_sheets(shipments), "title": _("Bordereaux d’expédition")},
         filename="bordereaux-expedition.pdf",
+        stylesheet=SHEET_STYLESHEET,
+    )
+
+
+# --- Replacement sheets (after-sales) ---------------------------------------------------
+
+
+def replacement_sheet_context(shipment):
+    """The replacement's sheet: site and contact, the replacement unit, the faulty unit to
+    send back. One query."""
+    shipment = ReplacementShipment.objects.select_related(
+        "site__centre",
+        "item__device_model",
+        "item__pack_type",
+        "ticket__item__device_model",
+    ).get(pk=shipment.pk)
+    return {
+        "shipment": shipment,
+        "ticket": shipment.ticket,
+        "site": shipment.site,
+        "centre": shipment.site.centre,
+        "item": shipment.item,
+        "faulty": shipment.ticket.item,
+        "title": shipment.reference,
+    }
+
+
+@register(DocumentKind.REPLACEMENT_SHEET, "equipements.ReplacementShipment")
+def render_replacement_sheet(shipment):
+    return Rendering(
+        template_name="documents/replacement_sheet.html",
+        context=replacement_sheet_context(shipment),
+        filename=f"bordereau-{shipment.reference}.pdf",
         stylesheet=SHEET_STYLESHEET,
     )

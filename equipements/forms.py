@@ -68,3 +68,32 @@ class TicketForm(forms.Form):
 
     def clean_item(self):
         return self.items[self.cleaned_data["item"]]
+
+
+class TicketMessageForm(forms.Form):
+    """A message on a ticket's thread, with an optional photo or PDF (checked by content
+    in the service)."""
+
+    body = forms.CharField(
+        label=_("Votre message"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachment = forms.FileField(
+        label=_("Pièce jointe (facultative)"),
+        required=False,
+        help_text=_("Une photo (JPEG, PNG) ou un PDF, 10 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
+
+    # The service's refusal codes and the field each one belongs to.
+    ERROR_FIELDS = {"body": "body", "too_big": "attachment", "bad_type": "attachment"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = PortalFormHelper()
+
+    def add_service_error(self, error):
+        field = self.ERROR_FIELDS.get(error.code)
+        self.add_error(field, error.messages[0])

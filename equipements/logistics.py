@@ -215,13 +215,12 @@ def logistics_figures(calls):
     )
     delivery = delivered.values(call=F("application__call")).annotate(average=Avg(to_delivery))
     open_tickets = (
-        SupportTicket.objects.filter(
-            item__allocations__line__allocation__application__call__in=calls
-        )
+        # Through the allocation the ticket recorded: a replaced item's row is released.
+        SupportTicket.objects.filter(allocation__application__call__in=calls)
         .exclude(status=TicketStatus.RESOLVED)
         .order_by()
-        .values(call=F("item__allocations__line__allocation__application__call"))
-        .annotate(n=Count("pk", distinct=True))
+        .values(call=F("allocation__application__call"))
+        .annotate(n=Count("pk"))
     )
     by_call = {call.pk: _empty() for call in calls}
     for row in items:

@@ -82,6 +82,7 @@ SERVICE_COLUMNS = [
     Column("tickets", _("Tickets SAV")),
     Column("tickets_resolved", _("Tickets résolus")),
     Column("median_resolution_days", _("Délai médian de résolution (jours)"), DAYS),
+    Column("mean_resolution_days", _("Délai moyen de résolution (jours)"), DAYS),
 ]
 ENVIRONMENT_COLUMNS = [
     Column("reused_devices", _("Appareils de seconde main remis")),

@@ -4,6 +4,7 @@ One function, one transaction; row locks where two people can race (picking item
 numbering invoices). Illegal moves raise :class:`~solidaire.errors.DomainError`.
 """
 
+import os
 import uuid
 import zipfile
 from datetime import timedelta
@@ -19,6 +20,9 @@ from django.utils.translation import gettext as _
 
 from appels.models import Agreement, AgreementStatus, ApplicationStatus
 from appels.operator import operator_fields, operator_identity
+from appels.services import ATTACHMENT_MAX_SIZE, sniff_attachment
+from centres.models import User
+from centres.roles import LOGISTICS
 from solidaire.documents import DocumentKind, request_document
 from solidaire.errors import DomainError
 from solidaire.models import OutboxEmail
@@ -31,6 +35,8 @@ from .models import (
     ALLOCATION_LIFECYCLE,
     INVOICE_LIFECYCLE,
     ITEM_LIFECYCLE,
+    REPLACEMENT_LIFECYCLE,
+    RETURN_LIFECYCLE,
     SHIPMENT_LIFECYCLE,
     TICKET_LIFECYCLE,
     AllocatedItem,
@@ -43,13 +49,18 @@ from .models import (
     InvoiceLine,
     InvoiceStatus,
     Item,
+    ItemReturn,
     ItemStatus,
     Provenance,
+    ReplacementShipment,
+    ReplacementStatus,
     Resolution,
+    ReturnStatus,
     Settlement,
     Shipment,
     ShipmentStatus,
     SupportTicket,
+    TicketMessage,
     TicketStatus,
 )
 from .pricing import check_resale_ceilings
@@ -1064,62 +1075,428 @@ def take_back_for_recycling(item, *, destination, on=None, by=None):
     return item
 
 
+# --- After-sales: tickets, their thread, replacements and returns ------------------------
+#
+# Every status change of a ticket, of a replacement's shipment and of a faulty unit's return
+# is e-mailed to both sides (the centre's active members, the Logistique group), and each
+# message to the side that did not write it, through the outbox: in the same transaction,
+# under a key unique to the event.
+
+
+def _centre_emails(centre):
+    return list(
+        centre.memberships.filter(user__is_active=True).values_list("user__email", flat=True)
+    )
+
+
+def _logistics_emails():
+    return list(
+        User.objects.filter(is_active=True, groups__name=LOGISTICS).values_list("email", flat=True)
+    )
+
+
+def _ticket_urls(ticket):
+    return {
+        "centre": settings.SITE_URL + reverse("equipements:ticket_detail", args=[ticket.pk]),
+        "logistics": settings.SITE_URL
+        + reverse("admin:equipements_supportticket_change", args=[ticket.pk]),
+    }
+
+
+def _tell(key, ticket, template, context, *, sides=("centre", "logistics")):
+    """Queue the e-mail of one event to each side, with that side's link to the ticket."""
+    urls = _ticket_urls(ticket)
+    for side in sides:
+        recipients = _centre_emails(ticket.centre) if side == "centre" else _logistics_emails()
+        queue_email(
+            f"{key}:{side}",
+            recipients,
+            f"emails/{template}",
+            {**context, "ticket": ticket, "url": urls[side], "side": side},
+        )
+
+
+def _ticket_moved(ticket, target, *, save_fields=()):
+    """Move a (locked) ticket, count the change and tell both sides."""
+    transition(ticket, target, TICKET_LIFECYCLE, save=False)
+    ticket.status_changes += 1
+    ticket.save(update_fields=["status", "status_changes", *save_fields])
+    _tell(
+        f"ticket-status:{ticket.pk}:{ticket.status}:{ticket.status_changes}",
+        ticket,
+        "ticket_status",
+        {},
+    )
+    return ticket
+
+
+def _replacement_event(ticket, key, event, **context):
+    _tell(key, ticket, "replacement_status", {"event": event, **context})
+
+
 @transaction.atomic
 def open_ticket(item, *, centre, subject, description, by=None, now=None):
-    """A centre opens an after-sales ticket on an item delivered to it."""
+    """A centre opens an after-sales ticket on an item delivered to it.
+
+    The ticket records the allocation that brought the item, so that it counts for that
+    call even once the item is replaced or taken back.
+    """
     item = _locked(item)
-    if (
-        item.status != ItemStatus.DELIVERED
-        or not Item.objects.for_centre(centre).filter(pk=item.pk).exists()
-    ):
+    picked = (
+        AllocatedItem.objects.filter(
+            item=item,
+            released_at__isnull=True,
+            line__allocation__application__centre=centre,
+        )
+        .values_list("line__allocation_id", flat=True)
+        .first()
+    )
+    if item.status != ItemStatus.DELIVERED or picked is None:
         raise DomainError(_("Ce matériel n’a pas été livré à votre centre."))
     if not subject.strip() or not description.strip():
         raise DomainError(_("Indiquez l’objet et la description du problème."))
-    return SupportTicket.objects.create(
+    ticket = SupportTicket.objects.create(
         centre=centre,
         item=item,
+        allocation_id=picked,
         subject=subject.strip(),
         description=description.strip(),
         opened_by=by,
         opened_at=now or timezone.now(),
     )
+    _tell(f"ticket-status:{ticket.pk}:{ticket.status}:0", ticket, "ticket_status", {})
+    return ticket
 
 
 @transaction.atomic
 def start_ticket(ticket, *, by=None):
-    return transition(_locked(ticket), TicketStatus.IN_PROGRESS, TICKET_LIFECYCLE)
+    return _ticket_moved(_locked(ticket), TicketStatus.IN_PROGRESS)
 
 
 @transaction.atomic
-def resolve_ticket(ticket, *, resolution, note="", replacement=None, by=None, now=None):
-    """Close a ticket; a replacement swaps items and keeps both histories."""
+def resolve_ticket(ticket, *, resolution, note="", by=None, now=None):
+    """Close a ticket by advice, repair or no fault found.
+
+    A replacement is not a resolution given here: it travels in a shipment of its own
+    (:func:`decide_replacement`) and resolves the ticket when the centre confirms receipt.
+    """
     ticket = _locked(ticket)
     if resolution not in Resolution.values:
         raise DomainError(_("Choisissez une résolution."))
-    transition(ticket, TicketStatus.RESOLVED, TICKET_LIFECYCLE, save=False)
-    now = now or timezone.now()
     if resolution == Resolution.REPLACEMENT:
-        if replacement is None:
-            raise DomainError(_("Choisissez le matériel de remplacement."))
-        _replace_item(ticket.item, replacement, now)
-        ticket.replacement_item = replacement
+        raise DomainError(
+            _(
+                "Un remplacement part dans une expédition : choisissez le matériel de "
+                "remplacement sur la page du ticket. Le ticket sera résolu quand le centre "
+                "en confirmera la réception."
+            ),
+            code="replacement_needs_shipment",
+        )
     ticket.resolution = resolution
-    ticket.resolution_note = note
-    ticket.resolved_at = now
-    ticket.save()
-    return ticket
+    ticket.resolution_note = note.strip()
+    ticket.resolved_at = now or timezone.now()
+    return _ticket_moved(
+        ticket,
+        TicketStatus.RESOLVED,
+        save_fields=["resolution", "resolution_note", "resolved_at"],
+    )
 
 
-def _replace_item(broken, replacement, now):
-    broken = _locked(broken)
+def replacement_candidates(ticket):
+    """The items that may replace a ticket's item: in stock, of the same pack type, the
+    oldest first (as picking takes them)."""
+    return (
+        Item.objects.in_stock()
+        .filter(pack_type_id=ticket.item.pack_type_id)
+        .select_related("device_model")
+        .order_by("received_on", "pk")
+    )
+
+
+@transaction.atomic
+def decide_replacement(ticket, *, replacement, by=None, now=None):
+    """Replace a ticket's faulty item: the replacement (in stock, of the same pack type) is
+    reserved in a replacement shipment of its own, and the faulty unit's return is expected.
+
+    The ticket is in progress until the centre confirms the replacement's receipt.
+    """
+    ticket = (
+        SupportTicket.objects.select_for_update(of=("self",))
+        .select_related("item", "allocation__application__site")
+        .get(pk=ticket.pk)
+    )
+    if ticket.status == TicketStatus.RESOLVED:
+        raise DomainError(_("Ce ticket est résolu : reprenez-le en charge avant de remplacer."))
+    if replacement is None:
+        raise DomainError(_("Choisissez le matériel de remplacement."), code="replacement")
+    if ticket.replacement_shipments.filter(
+        status__in=[ReplacementStatus.RESERVED, ReplacementStatus.SHIPPED]
+    ).exists():
+        raise DomainError(_("Un remplacement est déjà en route pour ce ticket."))
     replacement = _locked(replacement)
     if replacement.status != ItemStatus.IN_STOCK:
-        raise DomainError(_("Le matériel de remplacement doit être en stock."))
-    current = AllocatedItem.objects.select_for_update().get(item=broken, released_at__isnull=True)
-    current.released_at = now
-    current.save(update_fields=["released_at"])
-    AllocatedItem.objects.create(line=current.line, item=replacement)
-    transition(broken, ItemStatus.RETURNED, ITEM_LIFECYCLE)
+        raise DomainError(_("Le matériel de remplacement doit être en stock."), code="replacement")
+    if replacement.pack_type_id != ticket.item.pack_type_id:
+        raise DomainError(
+            _("Le matériel de remplacement doit être du même type de pack (%(pack)s).")
+            % {"pack": ticket.item.pack_type},
+            code="replacement",
+        )
+    if ticket.allocation is None or ticket.allocation.application.site_id is None:
+        raise DomainError(_("Le site de réception du centre est inconnu."))
+    now = now or timezone.now()
     transition(replacement, ItemStatus.RESERVED, ITEM_LIFECYCLE)
-    transition(replacement, ItemStatus.SHIPPED, ITEM_LIFECYCLE)
-    transition(replacement, ItemStatus.DELIVERED, ITEM_LIFECYCLE)
+    shipment = ReplacementShipment.objects.create(
+        reference=f"REM-{uuid.uuid4().hex[:12].upper()}",
+        ticket=ticket,
+        item=replacement,
+        site_id=ticket.allocation.application.site_id,
+        created_at=now,
+    )
+    # A readable reference from the row's own id: unique without counting rows.
+    shipment.reference = f"REM-{now:%Y}-{shipment.pk:06d}"
+    shipment.save(update_fields=["reference"])
+    if not ItemReturn.objects.filter(
+        item=ticket.item, status__in=[ReturnStatus.EXPECTED, ReturnStatus.RECEIVED]
+    ).exists():
+        ItemReturn.objects.create(ticket=ticket, item=ticket.item, expected_at=now)
+    if ticket.status == TicketStatus.OPEN:
+        _ticket_moved(ticket, TicketStatus.IN_PROGRESS)
+    _replacement_event(
+        ticket, f"replacement-status:{shipment.pk}:reserved", "reserved", shipment=shipment
+    )
+    request_document(shipment, DocumentKind.REPLACEMENT_SHEET)
+    return shipment
+
+
+@transaction.atomic
+def ship_replacement(shipment, *, carrier=None, tracking_number=None, by=None, now=None):
+    """The replacement leaves the warehouse: carrier required, data erased if refurbished."""
+    shipment = (
+        ReplacementShipment.objects.select_for_update(of=("self",))
+        .select_related("ticket__centre")
+        .get(pk=shipment.pk)
+    )
+    if carrier is not None:
+        shipment.carrier = carrier.strip()
+    if tracking_number is not None:
+        shipment.tracking_number = tracking_number.strip()
+    if not shipment.carrier:
+        raise DomainError(_("Indiquez le transporteur avant d’expédier."), code="carrier")
+    item = _locked(shipment.item)
+    if item.provenance == Provenance.REFURBISHED and not hasattr(item, "erasure"):
+        raise DomainError(
+            _("Effacement des données non enregistré pour : %(serials)s.")
+            % {"serials": item.serial_number},
+            code="erasure_missing",
+        )
+    transition(shipment, ReplacementStatus.SHIPPED, REPLACEMENT_LIFECYCLE, save=False)
+    shipment.shipped_at = now or timezone.now()
+    shipment.save(update_fields=["status", "shipped_at", "carrier", "tracking_number"])
+    transition(item, ItemStatus.SHIPPED, ITEM_LIFECYCLE)
+    _replacement_event(
+        shipment.ticket, f"replacement-status:{shipment.pk}:shipped", "shipped", shipment=shipment
+    )
+    # The sheet now shows the shipping date, carrier and tracking number.
+    request_document(shipment, DocumentKind.REPLACEMENT_SHEET, force=True)
+    return shipment
+
+
+@transaction.atomic
+def cancel_replacement(shipment, *, by=None):
+    """A replacement not shipped yet is cancelled: its item goes back to stock."""
+    shipment = (
+        ReplacementShipment.objects.select_for_update(of=("self",))
+        .select_related("ticket__centre")
+        .get(pk=shipment.pk)
+    )
+    transition(shipment, ReplacementStatus.CANCELLED, REPLACEMENT_LIFECYCLE)
+    transition(_locked(shipment.item), ItemStatus.IN_STOCK, ITEM_LIFECYCLE)
+    _replacement_event(
+        shipment.ticket,
+        f"replacement-status:{shipment.pk}:cancelled",
+        "cancelled",
+        shipment=shipment,
+    )
+    return shipment
+
+
+def _release_from_centre(item, allocation, now):
+    """The item's row on the ticket's allocation, released (once); returns its line id."""
+    picked = (
+        AllocatedItem.objects.select_for_update()
+        .filter(item=item, line__allocation=allocation)
+        .order_by("-picked_at", "-pk")
+        .first()
+    )
+    if picked is None:
+        return None
+    if picked.released_at is None:
+        picked.released_at = now
+        picked.save(update_fields=["released_at"])
+    return picked.line_id
+
+
+@transaction.atomic
+def confirm_replacement(shipment, *, by, now=None):
+    """The centre confirms it received the replacement: the item is delivered to it in
+    place of the faulty one (on the same allocation line) and the ticket is resolved."""
+    shipment = (
+        ReplacementShipment.objects.select_for_update(of=("self",))
+        .select_related("ticket__centre")
+        .get(pk=shipment.pk)
+    )
+    if shipment.status != ReplacementStatus.SHIPPED:
+        raise DomainError(
+            _("Ce remplacement n’est pas encore expédié : sa réception ne se confirme pas."),
+            code="not_shipped",
+        )
+    now = now or timezone.now()
+    transition(shipment, ReplacementStatus.DELIVERED, REPLACEMENT_LIFECYCLE, save=False)
+    shipment.delivered_at = now
+    shipment.confirmed_by = by
+    shipment.save(update_fields=["status", "delivered_at", "confirmed_by"])
+    ticket = _locked(shipment.ticket)
+    item = _locked(shipment.item)
+    transition(item, ItemStatus.DELIVERED, ITEM_LIFECYCLE)
+    line_id = _release_from_centre(ticket.item, ticket.allocation_id, now)
+    if line_id is not None:
+        AllocatedItem.objects.create(line_id=line_id, item=item)
+    _replacement_event(
+        ticket, f"replacement-status:{shipment.pk}:delivered", "delivered", shipment=shipment
+    )
+    ticket.replacement_item = item
+    if ticket.status != TicketStatus.RESOLVED:
+        ticket.resolution = Resolution.REPLACEMENT
+        ticket.resolved_at = now
+        _ticket_moved(
+            ticket,
+            TicketStatus.RESOLVED,
+            save_fields=["resolution", "resolved_at", "replacement_item"],
+        )
+    else:
+        ticket.save(update_fields=["replacement_item"])
+    return shipment
+
+
+def _locked_return(item_return):
+    return (
+        ItemReturn.objects.select_for_update(of=("self",))
+        .select_related("ticket__centre")
+        .get(pk=item_return.pk)
+    )
+
+
+@transaction.atomic
+def receive_return(item_return, *, by=None, now=None):
+    """Logistics received the faulty unit at the warehouse: it is returned (no longer the
+    centre's)."""
+    item_return = _locked_return(item_return)
+    now = now or timezone.now()
+    transition(item_return, ReturnStatus.RECEIVED, RETURN_LIFECYCLE, save=False)
+    item_return.received_at = now
+    item_return.received_by = by
+    item_return.save(update_fields=["status", "received_at", "received_by"])
+    transition(_locked(item_return.item), ItemStatus.RETURNED, ITEM_LIFECYCLE)
+    _release_from_centre(item_return.item, item_return.ticket.allocation_id, now)
+    _replacement_event(
+        item_return.ticket,
+        f"return-status:{item_return.pk}:received",
+        "return_received",
+        item_return=item_return,
+    )
+    return item_return
+
+
+@transaction.atomic
+def repair_return(item_return, *, by=None, now=None):
+    """The returned unit is repaired: back in stock."""
+    item_return = _locked_return(item_return)
+    transition(item_return, ReturnStatus.REPAIRED, RETURN_LIFECYCLE, save=False)
+    item_return.closed_at = now or timezone.now()
+    item_return.save(update_fields=["status", "closed_at"])
+    item = _locked(item_return.item)
+    transition(item, ItemStatus.UNDER_REPAIR, ITEM_LIFECYCLE)
+    transition(item, ItemStatus.IN_STOCK, ITEM_LIFECYCLE)
+    return item_return
+
+
+@transaction.atomic
+def recycle_return(item_return, *, destination, on=None, by=None, now=None):
+    """The returned unit cannot be repaired: taken back for recycling, with its destination."""
+    item_return = _locked_return(item_return)
+    transition(item_return, ReturnStatus.RECYCLED, RETURN_LIFECYCLE, save=False)
+    item_return.closed_at = now or timezone.now()
+    item_return.save(update_fields=["status", "closed_at"])
+    take_back_for_recycling(item_return.item, destination=destination, on=on, by=by)
+    return item_return
+
+
+TICKET_ATTACHMENT_MAX_SIZE = ATTACHMENT_MAX_SIZE
+
+
+@transaction.atomic
+def post_ticket_message(ticket, *, by, body, upload=None, now=None):
+    """A message on a ticket's thread, from the centre (one of its members) or logistics
+    (staff), with an optional photo or PDF recognised by its content; the other side is
+    e-mailed."""
+    ticket = (
+        SupportTicket.objects.select_for_update(of=("self",))
+        .select_related("centre")
+        .get(pk=ticket.pk)
+    )
+    from_centre = not by.is_staff
+    if from_centre and not ticket.centre.memberships.filter(user=by).exists():
+        raise DomainError(_("Ce ticket n’est pas celui de votre centre."), code="forbidden")
+    body = (body or "").strip()
+    if not body:
+        raise DomainError(_("Écrivez votre message avant de l’envoyer."), code="body")
+    message = TicketMessage(
+        ticket=ticket,
+        author=by,
+        from_centre=from_centre,
+        body=body,
+        created_at=now or timezone.now(),
+    )
+    if upload is not None:
+        _store_ticket_attachment(message, upload)
+    message.save()
+    _tell(
+        f"ticket-message:{message.pk}",
+        ticket,
+        "ticket_message",
+        {"message": message},
+        sides=("logistics",) if from_centre else ("centre",),
+    )
+    return message
+
+
+def _store_ticket_attachment(message, upload):
+    if upload.size > TICKET_ATTACHMENT_MAX_SIZE:
+        raise DomainError(_("Le fichier dépasse 10 Mo."), code="too_big")
+    upload.seek(0)
+    sniffed = sniff_attachment(upload.read(16))
+    if sniffed is None:
+        raise DomainError(
+            _("Seuls les photos (JPEG, PNG) et les PDF sont acceptés."), code="bad_type"
+        )
+    content_type, extension = sniffed
+    upload.seek(0)
+    message.attachment_name = os.path.basename(upload.name or "")[:255] or f"piece{extension}"
+    message.attachment_type = content_type
+    message.attachment_size = upload.size
+    # The stored name never comes from the user.
+    name = message.attachment.field.generate_filename(message, f"{uuid.uuid4().hex}{extension}")
+    storage = message.attachment.storage
+    try:
+        message.attachment.name = storage.save(name, upload, max_length=255)
+    except OSError as error:  # disk full, permissions, a storage outage
+        if storage.exists(name):
+            storage.delete(name)
+        raise DomainError(
+            _(
+                "Le fichier n’a pas pu être enregistré (espace de stockage indisponible) : "
+                "réessayez plus tard."
+            ),
+            code="storage",
+        ) from error

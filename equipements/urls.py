@@ -18,4 +18,14 @@ urlpatterns = [
     path("sav/", views.TicketListView.as_view(), name="ticket_list"),
     path("sav/nouveau/", views.TicketCreateView.as_view(), name="ticket_create"),
     path("sav/<int:pk>/", views.TicketDetailView.as_view(), name="ticket_detail"),
+    path(
+        "sav/<int:pk>/messages/<int:message_pk>/piece/",
+        views.TicketAttachmentView.as_view(),
+        name="ticket_attachment",
+    ),
+    path(
+        "sav/<int:pk>/remplacements/<int:shipment_pk>/reception/",
+        views.ConfirmReplacementView.as_view(),
+        name="confirm_replacement",
+    ),
 ]

@@ -6,12 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 
 from appels import services as appels_services
@@ -33,7 +35,7 @@ from solidaire.errors import DomainError
 
 from . import charts, services
 from .documents import INVOICE_KINDS
-from .forms import ReceptionForm, TicketForm
+from .forms import ReceptionForm, TicketForm, TicketMessageForm
 from .impact import equipment_by, figures_by_call, headline_figures, public_testimonials
 from .models import (
     Allocation,
@@ -41,9 +43,12 @@ from .models import (
     Invoice,
     Item,
     ItemStatus,
+    ReplacementShipment,
+    ReplacementStatus,
     Shipment,
     ShipmentStatus,
     SupportTicket,
+    TicketMessage,
 )
 
 
@@ -349,13 +354,93 @@ class TicketCreateView(CentreStaffMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class TicketDetailView(CentreStaffMixin, DetailView):
-    template_name = "equipements/ticket_detail.html"
-    context_object_name = "ticket"
+class TicketDetailView(CentreStaffMixin, TemplateView):
+    """A ticket's page: its thread with logistics (a message posts here), its replacement
+    on its way (receipt confirmed here) and the faulty unit's expected return."""
 
-    def get_queryset(self):
-        return (
+    template_name = "equipements/ticket_detail.html"
+
+    def get_ticket(self):
+        return get_object_or_404(
             SupportTicket.objects.visible_to(self.request.user)
             .filter(centre=self.centre)
-            .select_related("item__device_model", "replacement_item__device_model")
+            .select_related("item__device_model", "replacement_item__device_model"),
+            pk=self.kwargs["pk"],
         )
+
+    def get(self, request, *args, **kwargs):
+        ticket = self.get_ticket()
+        return self.render_to_response(self.ticket_context(ticket, TicketMessageForm()))
+
+    def post(self, request, *args, **kwargs):
+        ticket = self.get_ticket()
+        form = TicketMessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.post_ticket_message(
+                    ticket,
+                    by=request.user,
+                    body=form.cleaned_data["body"],
+                    upload=form.cleaned_data["attachment"],
+                )
+            except DomainError as error:
+                form.add_service_error(error)
+            else:
+                messages.success(request, _("Message envoyé au service après-vente."))
+                return redirect(reverse("equipements:ticket_detail", args=[ticket.pk]) + "#fil")
+        return self.render_to_response(self.ticket_context(ticket, form), status=400)
+
+    def ticket_context(self, ticket, form):
+        return self.get_context_data(
+            ticket=ticket,
+            form=form,
+            thread=list(ticket.messages.select_related("author")),
+            replacements=list(
+                ticket.replacement_shipments.exclude(status=ReplacementStatus.CANCELLED)
+                .select_related("item__device_model")
+                .order_by("created_at", "pk")
+            ),
+            returns=list(ticket.returns.select_related("item").order_by("expected_at", "pk")),
+        )
+
+
+class TicketAttachmentView(CentreStaffMixin, View):
+    """A thread's attachment, after the ticket's check: another centre's is a 404."""
+
+    def get(self, request, pk, message_pk):
+        message = get_object_or_404(
+            TicketMessage.objects.filter(
+                ticket__in=SupportTicket.objects.visible_to(request.user).filter(
+                    centre=self.centre
+                ),
+                ticket_id=pk,
+            ).exclude(attachment=""),
+            pk=message_pk,
+        )
+        response = FileResponse(
+            message.attachment.open("rb"),
+            as_attachment=True,
+            filename=message.attachment_name,
+            content_type=message.attachment_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class ConfirmReplacementView(CentreStaffMixin, View):
+    """The centre confirms it received the replacement unit: the ticket is resolved."""
+
+    def post(self, request, pk, shipment_pk):
+        shipment = get_object_or_404(
+            ReplacementShipment.objects.for_centre(self.centre).filter(
+                ticket__in=SupportTicket.objects.visible_to(request.user), ticket_id=pk
+            ),
+            pk=shipment_pk,
+        )
+        try:
+            services.confirm_replacement(shipment, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, _("Réception du remplacement confirmée. Merci !"))
+        return redirect("equipements:ticket_detail", pk=pk)

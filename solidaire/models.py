@@ -24,6 +24,7 @@ class DocumentKind(models.TextChoices):
     CREDIT_NOTE = "credit_note", _("avoir")
     SHIPMENT_SHEET = "shipment_sheet", _("bordereau d’expédition")
     SHIPMENT_SHEETS_BULK = "shipment_sheets_bulk", _("bordereaux d’expédition groupés")
+    REPLACEMENT_SHEET = "replacement_sheet", _("bordereau d’expédition de remplacement")
     IMPACT_REPORT = "impact_report", _("rapport d’impact")
 
 

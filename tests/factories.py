@@ -58,6 +58,7 @@ from equipements.models import (
     Shipment,
     ShipmentStatus,
     SupportTicket,
+    TicketMessage,
     TicketStatus,
 )
 from solidaire.documents import DocumentKind, DocumentStatus, request_document
@@ -569,6 +570,27 @@ class SupportTicketFactory(DjangoModelFactory):
     resolution = factory.LazyAttribute(
         lambda o: "advice" if o.status == TicketStatus.RESOLVED else ""
     )
+    # The allocation that brought the item to the centre, as open_ticket records it.
+    allocation = factory.LazyAttribute(
+        lambda o: (
+            Allocation.objects.filter(
+                lines__allocated_items__item=o.item, application__centre=o.centre
+            )
+            .order_by("-lines__allocated_items__picked_at")
+            .first()
+        )
+    )
+
+
+class TicketMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = TicketMessage
+
+    ticket = factory.SubFactory(SupportTicketFactory)
+    author = factory.LazyAttribute(lambda o: o.ticket.opened_by)
+    from_centre = True
+    body = "Le voyant d’alimentation clignote orange."
+    created_at = factory.LazyFunction(timezone.now)
 
 
 # --- scenario builders ------------------------------------------------------------------

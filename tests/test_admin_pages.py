@@ -50,10 +50,13 @@ from equipements.models import (
     InvoiceCounter,
     InvoiceLine,
     Item,
+    ItemReturn,
     ItemStatus,
+    ReplacementShipment,
     Shipment,
     ShipmentStatus,
     SupportTicket,
+    TicketMessage,
 )
 
 DOMAIN_APPS = ("centres", "appels", "equipements")
@@ -267,13 +270,30 @@ def make_every_kind_of_row(superuser):
     AllocatedItem.objects.create(line=line, item=item)
     make_invoice(allocation)
     InvoiceCounter.objects.create(series="FA", year=next(_numbers), last_number=1)
-    SupportTicket.objects.create(
+    ticket = SupportTicket.objects.create(
         centre=centre,
         item=item,
+        allocation=allocation,
         subject="Écran noir",
         description="Ne démarre plus",
         opened_at=timezone.now(),
     )
+    TicketMessage.objects.create(
+        ticket=ticket,
+        author=superuser,
+        from_centre=False,
+        body="Essayez",
+        created_at=ticket.opened_at,
+    )
+    spare = make_item(pack_type, device_model, refurbisher, ItemStatus.RESERVED)
+    ReplacementShipment.objects.create(
+        reference=f"REM-PAGES-{next(_numbers)}",
+        ticket=ticket,
+        item=spare,
+        site=application.site,
+        created_at=ticket.opened_at,
+    )
+    ItemReturn.objects.create(ticket=ticket, item=item, expected_at=ticket.opened_at)
     DataRequest.objects.create(user=reviewer, kind=DataRequest.Kind.DELETION)
     AccessLog.objects.create(
         user=superuser, object_type="centres.user", object_id=str(reviewer.pk), url_name="x"

@@ -25,12 +25,26 @@ from .stock import (
     ItemStatus,
     Provenance,
 )
-from .support import TICKET_LIFECYCLE, Resolution, SupportTicket, TicketStatus
+from .support import (
+    REPLACEMENT_LIFECYCLE,
+    RETURN_LIFECYCLE,
+    TICKET_LIFECYCLE,
+    ItemReturn,
+    ReplacementShipment,
+    ReplacementStatus,
+    Resolution,
+    ReturnStatus,
+    SupportTicket,
+    TicketMessage,
+    TicketStatus,
+)
 
 __all__ = [
     "ALLOCATION_LIFECYCLE",
     "INVOICE_LIFECYCLE",
     "ITEM_LIFECYCLE",
+    "REPLACEMENT_LIFECYCLE",
+    "RETURN_LIFECYCLE",
     "SHIPMENT_LIFECYCLE",
     "TICKET_LIFECYCLE",
     "AllocatedItem",
@@ -48,13 +62,18 @@ __all__ = [
     "InvoiceLine",
     "InvoiceStatus",
     "Item",
+    "ItemReturn",
     "ItemStatus",
     "Provenance",
+    "ReplacementShipment",
+    "ReplacementStatus",
     "Resolution",
     "SelectedApplication",
+    "ReturnStatus",
     "Shipment",
     "Settlement",
     "ShipmentStatus",
     "SupportTicket",
+    "TicketMessage",
     "TicketStatus",
 ]

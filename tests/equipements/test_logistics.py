@@ -270,7 +270,10 @@ def test_the_journey_page_tells_the_whole_story_of_a_replaced_item(client, logis
         subject="Écran noir",
         description="Ne démarre plus",
     )
-    services.resolve_ticket(ticket, resolution="replacement", replacement=replacement)
+    shipment = services.decide_replacement(ticket, replacement=replacement)
+    services.ship_replacement(shipment, carrier="Colissimo")
+    services.confirm_replacement(shipment, by=None)
+    services.receive_return(ticket.returns.get())
     client.force_login(logistics)
 
     broken_page = client.get(reverse("admin:equipements_item_journey", args=[broken.pk]))

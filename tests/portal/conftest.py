@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from appels.models import ApplicationStatus, Attachment, CallStatus
 from centres import roles
-from equipements.models import AllocationStatus, DataErasure, ShipmentStatus
+from equipements.models import AllocationStatus, DataErasure, ShipmentStatus, TicketMessage
 from tests.factories import (
     AgreementFactory,
     ApplicationFactory,
@@ -54,7 +54,11 @@ def private_dir(settings, tmp_path, monkeypatch):
             "OPTIONS": {"location": str(tmp_path), "base_url": None},
         },
     }
-    for field in (Attachment._meta.get_field("file"), DataErasure._meta.get_field("report")):
+    for field in (
+        Attachment._meta.get_field("file"),
+        DataErasure._meta.get_field("report"),
+        TicketMessage._meta.get_field("attachment"),
+    ):
         monkeypatch.setattr(field, "storage", storages["private"])
     return tmp_path
 

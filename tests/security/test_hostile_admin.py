@@ -25,7 +25,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import DecisionFactory, ScoreFactory, UserFactory
+from equipements import services
+from tests.factories import DecisionFactory, ItemFactory, ScoreFactory, UserFactory
 from tests.portal.conftest import private_dir, world  # noqa: F401 - fixtures
 from tests.security.test_hostile_input import ENGLISH, NASTY, hostile_text
 
@@ -64,6 +65,10 @@ def superuser(world):  # noqa: F811
     """A superuser, with centre A's draft, selected application and shipment, a review and a
     decision as rows."""
     world.draft, world.submitted, world.selected, world.shipment, world.ticket  # noqa: B018
+    # After-sales: a replacement being prepared (its carrier is editable) and a return.
+    services.decide_replacement(
+        world.ticket, replacement=ItemFactory(pack_type=world.ticket.item.pack_type)
+    )
     ScoreFactory()  # a review with its score, on a call in review with its offer
     DecisionFactory()
     return UserFactory(is_staff=True, is_superuser=True, email="admin@example.org")
@@ -119,6 +124,8 @@ CLOSED_TO_ADDITIONS = {
     "equipements.Invoice",
     "equipements.InvoiceCounter",
     "equipements.SelectedApplication",
+    "equipements.ItemReturn",
+    "equipements.ReplacementShipment",
     "equipements.Shipment",
     "solidaire.Document",
     "solidaire.OutboxEmail",

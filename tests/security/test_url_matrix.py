@@ -31,13 +31,22 @@ from django.utils import timezone
 
 from appels.models import ApplicationStatus, Attachment, CallStatus, ReviewStatus
 from centres import roles
-from equipements.models import AllocationStatus, ShipmentStatus
+from equipements.models import (
+    AllocationStatus,
+    ItemReturn,
+    ItemStatus,
+    ReplacementShipment,
+    ReplacementStatus,
+    ShipmentStatus,
+    TicketMessage,
+)
 from tests.factories import (
     AgreementFactory,
     ApplicationFactory,
     CallFactory,
     CentreFactory,
     InvoiceFactory,
+    ItemFactory,
     MembershipFactory,
     ReviewerFactory,
     ReviewFactory,
@@ -161,6 +170,33 @@ class Scene:
         self.invoice = InvoiceFactory(allocation=self.allocation)
         self.item = self.allocation.lines.get().allocated_items.first().item
         self.ticket = SupportTicketFactory(centre=self.centre, item=self.item)
+        # After-sales: a message with a PDF, a replacement shipped (the centre may confirm
+        # it), the faulty unit's return expected.
+        self.ticket_message = TicketMessage.objects.create(
+            ticket=self.ticket,
+            author=self.referent_a,
+            from_centre=True,
+            body="Voir la photo",
+            attachment=ContentFile(PDF, name="photo.pdf"),
+            attachment_name="photo.pdf",
+            attachment_type="application/pdf",
+            attachment_size=len(PDF),
+            created_at=timezone.now(),
+        )
+        spare = ItemFactory(pack_type=self.item.pack_type, status=ItemStatus.SHIPPED)
+        self.replacement = ReplacementShipment.objects.create(
+            reference="REM-MATRICE-1",
+            ticket=self.ticket,
+            item=spare,
+            site=self.site,
+            status=ReplacementStatus.SHIPPED,
+            carrier="Colissimo",
+            created_at=timezone.now(),
+            shipped_at=timezone.now(),
+        )
+        self.item_return = ItemReturn.objects.create(
+            ticket=self.ticket, item=self.item, expected_at=timezone.now()
+        )
         self.submitted_attachment = Attachment.objects.create(
             application=self.submitted,
             file=name,
@@ -259,6 +295,8 @@ class Scene:
             "equipements.invoice": self.invoice,
             "equipements.invoicecounter": InvoiceCounter.objects.first() or InvoiceCounterFactory(),
             "equipements.supportticket": self.ticket,
+            "equipements.replacementshipment": self.replacement,
+            "equipements.itemreturn": self.item_return,
         }
 
 
@@ -280,6 +318,14 @@ PORTAL_ARGS = {
     "equipements:invoice_detail": lambda s: {"pk": s.invoice.pk},
     "equipements:invoice_pdf": lambda s: {"pk": s.invoice.pk},
     "equipements:ticket_detail": lambda s: {"pk": s.ticket.pk},
+    "equipements:ticket_attachment": lambda s: {
+        "pk": s.ticket.pk,
+        "message_pk": s.ticket_message.pk,
+    },
+    "equipements:confirm_replacement": lambda s: {
+        "pk": s.ticket.pk,
+        "shipment_pk": s.replacement.pk,
+    },
     "centres:password_reset_confirm": lambda s: {"uidb64": "MQ", "token": "abc-123"},
     "centres:invitation_accept": lambda s: {"uidb64": "MQ", "token": "abc-123"},
     "centres:site_edit": lambda s: {"pk": s.site.pk},
@@ -305,6 +351,10 @@ PORTAL_ARGS = {
     },
     "admin:equipements_item_journey": lambda s: {"object_id": s.item.pk},
     "admin:equipements_allocation_scan": lambda s: {"object_id": s.allocation.pk},
+    "admin:equipements_supportticket_attachment": lambda s: {
+        "object_id": s.ticket.pk,
+        "message_pk": s.ticket_message.pk,
+    },
 }
 
 

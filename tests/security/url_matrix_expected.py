@@ -447,6 +447,12 @@ EXPECTED = {
         'L/L L/L L/L L/L 403/403 403/403 200/403 200/403 200/403',
     'gestion/equipements/invoicecounter/<path:object_id>/':
         'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
+    'gestion/equipements/supportticket/<path:object_id>/message/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 302/400 302/400',
+    'gestion/equipements/supportticket/<path:object_id>/messages/<int:message_pk>/piece/':
+        'L/L L/L L/L L/L 404/404 404/404 200/200 200/200 200/200',
+    'gestion/equipements/supportticket/<path:object_id>/remplacer/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 302/400 302/400',
     'gestion/equipements/supportticket/^([^/]+)/history/([^/]+)/$':
         'L/L L/L L/L L/L 403/405 403/405 200/405 200/405 200/405',
     'gestion/equipements/supportticket/':
@@ -458,8 +464,36 @@ EXPECTED = {
     'gestion/equipements/supportticket/<path:object_id>/delete/':
         'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
     'gestion/equipements/supportticket/<path:object_id>/change/':
-        'L/L L/L L/L L/L 403/403 403/403 200/403 200/302 200/302',
+        'L/L L/L L/L L/L 403/403 403/403 200/403 200/200 200/200',
     'gestion/equipements/supportticket/<path:object_id>/':
+        'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
+    'gestion/equipements/replacementshipment/^([^/]+)/history/([^/]+)/$':
+        'L/L L/L L/L L/L 403/405 403/405 200/405 200/405 200/405',
+    'gestion/equipements/replacementshipment/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/replacementshipment/add/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/replacementshipment/<path:object_id>/history/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/replacementshipment/<path:object_id>/delete/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/replacementshipment/<path:object_id>/change/':
+        'L/L L/L L/L L/L 403/403 403/403 200/403 200/302 200/302',
+    'gestion/equipements/replacementshipment/<path:object_id>/':
+        'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
+    'gestion/equipements/itemreturn/^([^/]+)/history/([^/]+)/$':
+        'L/L L/L L/L L/L 403/405 403/405 200/405 200/405 200/405',
+    'gestion/equipements/itemreturn/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/itemreturn/add/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/itemreturn/<path:object_id>/history/':
+        'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
+    'gestion/equipements/itemreturn/<path:object_id>/delete/':
+        'L/L L/L L/L L/L 403/403 403/403 403/403 403/403 403/403',
+    'gestion/equipements/itemreturn/<path:object_id>/change/':
+        'L/L L/L L/L L/L 403/403 403/403 200/403 200/302 200/302',
+    'gestion/equipements/itemreturn/<path:object_id>/':
         'L/L L/L L/L L/L 302/302 302/302 302/302 302/302 302/302',
     'gestion/equipements/selectedapplication/':
         'L/L L/L L/L L/L 403/403 403/403 200/200 200/200 200/200',
@@ -554,6 +588,10 @@ EXPECTED = {
     'sav/nouveau/':
         'L/L 200/400 200/400 200/400 403/403 403/403 403/403 403/403 403/403',
     'sav/<int:pk>/':
+        'L/L 200/400 200/400 404/404 403/403 403/403 403/403 403/403 403/403',
+    'sav/<int:pk>/messages/<int:message_pk>/piece/':
         'L/L 200/405 200/405 404/405 403/403 403/403 403/403 403/403 403/403',
+    'sav/<int:pk>/remplacements/<int:shipment_pk>/reception/':
+        'L/L 405/302 405/302 405/404 403/403 403/403 403/403 403/403 403/403',
 }
 # fmt: on
