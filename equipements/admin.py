@@ -809,6 +809,7 @@ class ShipmentAdmin(ServiceFormMixin, LongListMixin, DocumentActionsMixin, Audit
         bulk_document_action(
             DocumentKind.SHIPMENT_SHEETS_BULK,
             _("Imprimer les bordereaux de la sélection (un seul PDF)"),
+            follows=DocumentKind.SHIPMENT_SHEET,
         ),
     )
 

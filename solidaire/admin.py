@@ -266,14 +266,17 @@ class DocumentActionsMixin:
     generate_documents.short_description = _("Produire ou reproduire le PDF")
 
 
-def bulk_document_action(kind, description):
-    """An admin action making one PDF of the selection, then showing its progress."""
+def bulk_document_action(kind, description, *, follows=None):
+    """An admin action making one PDF of the selection, then showing its progress (made
+    again when one of the objects' own ``follows`` documents was asked since)."""
 
     def action(modeladmin, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         try:
             with transaction.atomic():
-                document = request_bulk_document(modeladmin.model, ids, kind, by=request.user)
+                document = request_bulk_document(
+                    modeladmin.model, ids, kind, by=request.user, follows=follows
+                )
         except DomainError as error:
             modeladmin.message_user(request, " ".join(error.messages), level=messages.ERROR)
             return None

@@ -68,8 +68,13 @@ def request_document(obj, kind, *, by=None, force=False):
     return document
 
 
-def request_bulk_document(model, ids, kind, *, by=None, force=False):
-    """One document for a selection of objects (the same selection gives the same row)."""
+def request_bulk_document(model, ids, kind, *, by=None, force=False, follows=None):
+    """One document for a selection of objects (the same selection gives the same row).
+
+    ``follows`` names the kind of each object's own document (a shipment's sheet): a bulk
+    document made before one of those was asked again (what it prints changed) is stale and
+    is made again, so that printing never hands out an old sheet.
+    """
     renderer = get_renderer(kind)
     if not renderer.is_bulk or model._meta.label != renderer.model_label:
         raise TypeError(f"{kind} is not a bulk document of {model._meta.label}")
@@ -90,7 +95,18 @@ def request_bulk_document(model, ids, kind, *, by=None, force=False):
                 "requested_by": by,
             },
         )
-        if not created and force:
+        stale = (
+            not created
+            and follows is not None
+            and document.status == DocumentStatus.READY
+            and Document.objects.filter(
+                content_type=document.content_type,
+                object_id__in=ids,
+                kind=follows,
+                requested_at__gt=document.ready_at,
+            ).exists()
+        )
+        if not created and (force or stale):
             document = _reset_for_regeneration(document, renderer, by=by, now=now)
     if created or document.status != DocumentStatus.READY:
         enqueue_on_commit(document.pk)

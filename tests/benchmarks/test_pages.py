@@ -152,6 +152,19 @@ def key_pages():
             scale.LOGISTICS_EMAIL,
             ADMIN,
         ),
+        (
+            "chain list (selected applications)",
+            reverse("admin:equipements_selectedapplication_changelist"),
+            scale.MANAGER_EMAIL,
+            ADMIN,
+        ),
+        (
+            "chain list, one call, one step",
+            reverse("admin:equipements_selectedapplication_changelist")
+            + f"?call__id__exact={decided.pk}&etape=survey",
+            scale.MANAGER_EMAIL,
+            ADMIN,
+        ),
         ("impact dashboard", reverse("impact:dashboard"), scale.MANAGER_EMAIL, ADMIN),
     ]
 

@@ -50,3 +50,32 @@ def test_a_scanned_item_added_to_a_packed_shipment_renders_its_sheet_again():
     assert sheet.sha256 != first.sha256
     text = pdf_text(sheet.file.read())
     assert spare.serial_number in text and picked.item.serial_number not in text
+
+
+def test_printing_a_selection_again_after_a_change_never_hands_out_the_old_sheets():
+    from equipements.models import Shipment  # noqa: PLC0415
+    from solidaire.documents import request_bulk_document  # noqa: PLC0415
+
+    shipments = [
+        services.create_shipment([picked_allocation(items=1)], carrier="Colissimo")
+        for _ in range(2)
+    ]
+    ids = [s.pk for s in shipments]
+
+    def printed():
+        return request_bulk_document(
+            Shipment, ids, DocumentKind.SHIPMENT_SHEETS_BULK, follows=DocumentKind.SHIPMENT_SHEET
+        )
+
+    first = printed()
+    first.refresh_from_db()
+    assert "6A000111222" not in pdf_text(first.file.read())
+    again = printed()
+    again.refresh_from_db()
+    assert again.ready_at == first.ready_at  # nothing changed: the same PDF
+
+    services.update_shipment(shipments[1], tracking_number="6A000111222")
+    fresh = printed()
+    fresh.refresh_from_db()
+    assert fresh.pk == first.pk and fresh.ready_at > first.ready_at
+    assert "6A000111222" in pdf_text(fresh.file.read())
