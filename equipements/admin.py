@@ -1622,10 +1622,11 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
     """Every selected application and where it stands: agreement, allocation, picking,
     shipment, reception, invoice, survey; filtered by call and by step, acted on in bulk."""
 
+    # The next step first, then a narrow column per step of the chain.
     list_display = (
-        "title",
         "centre_name",
         "call_edition",
+        "step_label",
         "agreement_issued",
         "agreement_signed_mark",
         "allocation_status",
@@ -1634,7 +1635,6 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
         "received",
         "invoiced",
         "surveyed",
-        "step_label",
     )
     list_display_links = None
     list_filter = (("call", admin.RelatedOnlyFieldListFilter), ChainStepFilter)
@@ -1654,12 +1654,13 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
                 "status",
                 "call__edition",
                 "call__title",
+                "call__opens_at",
                 "centre__name",
                 "allocation__status",
                 "allocation__shipment__status",
                 "allocation__shipment__settled_at",
             )
-            .order_by("call", "centre__name", "pk")
+            .order_by("-call__opens_at", "centre__name", "pk")
         )
 
     def has_add_permission(self, request):
@@ -1672,6 +1673,10 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
         # The rows are read here; the actions change them through the services.
         return obj is None and super().has_change_permission(request)
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": _("Suivi des candidatures retenues"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("centre"), ordering="centre__name")
     def centre_name(self, obj):
         return obj.centre.name
@@ -1680,11 +1685,11 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
     def call_edition(self, obj):
         return obj.call.edition
 
-    @admin.display(description=_("convention émise"))
+    @admin.display(description=_("convention"))
     def agreement_issued(self, obj):
         return _mark(obj.has_agreement)
 
-    @admin.display(description=_("convention signée"))
+    @admin.display(description=_("signée"))
     def agreement_signed_mark(self, obj):
         return _mark(obj.agreement_signed)
 
