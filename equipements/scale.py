@@ -25,6 +25,7 @@ the scale rows only.
 
 import hashlib
 import io
+import json
 import random
 import time
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import JSONField, Max
 from django.utils import timezone
 
 from appels.models import (
@@ -188,6 +189,9 @@ def copy_rows(model, rows):
             values = []
             for field in fields:
                 value = field.pre_save(obj, add=True)
+                if isinstance(field, JSONField):  # its adapter renders SQL, not COPY text
+                    values.append(_copy_text(json.dumps(value)))
+                    continue
                 values.append(_copy_text(field.get_db_prep_save(value, connection)))
             buffer.write("\t".join(values))
             buffer.write("\n")

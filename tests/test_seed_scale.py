@@ -66,12 +66,12 @@ def test_seed_scale_creates_the_requested_counts():
 
 def test_seed_scale_follows_the_lifecycles_and_constraints():
     seed()
-    # Delivered allocations have a delivered shipment and delivered items; picked ones hold
-    # reserved items; confirmed ones hold none.
+    # Delivered allocations have a shipment received by the centre and delivered items;
+    # picked ones hold reserved items; confirmed ones hold none.
     for allocation in Allocation.objects.prefetch_related("lines__allocated_items__item"):
         items = [a.item for line in allocation.lines.all() for a in line.allocated_items.all()]
         if allocation.status == AllocationStatus.DELIVERED:
-            assert allocation.shipment.status == "delivered"
+            assert allocation.shipment.status == "received"
             assert items and {i.status for i in items} == {ItemStatus.DELIVERED}
         elif allocation.status == AllocationStatus.PICKED:
             assert items and {i.status for i in items} == {ItemStatus.RESERVED}
