@@ -202,8 +202,31 @@ class FollowUpView(CentreStaffMixin, TemplateView):
             context["reception_form"] = ReceptionForm(
                 items=list(shipment_items(shipment, ItemStatus.SHIPPED))
             )
-        if shipment and shipment.status in (ShipmentStatus.RECEIVED, ShipmentStatus.INCIDENT):
-            context["items"] = list(shipment_items(shipment, ItemStatus.DELIVERED))
+        # A re-shipment follows an incident: the earlier parcels stay on the page, and the
+        # devices received are those of every parcel (two queries whatever their number).
+        context["earlier_shipments"] = (
+            list(
+                Shipment.objects.filter(shipped_items__line__allocation=allocation)
+                .exclude(pk=shipment.pk)
+                .distinct()
+                .order_by("created_at")
+            )
+            if shipment
+            else []
+        )
+        if shipment and (
+            context["earlier_shipments"]
+            or shipment.status in (ShipmentStatus.RECEIVED, ShipmentStatus.INCIDENT)
+        ):
+            context["items"] = list(
+                Item.objects.filter(
+                    allocations__line__allocation=allocation,
+                    allocations__released_at__isnull=True,
+                    status=ItemStatus.DELIVERED,
+                )
+                .select_related("device_model")
+                .order_by("serial_number")
+            )
         return context
 
 

@@ -373,3 +373,29 @@ def test_no_ticket_before_delivery(referent_client, selected, shipment, db_state
     assert response.status_code == 400
     assert db_state() == before
     assert Shipment.objects.get().status == ShipmentStatus.SHIPPED
+
+
+def test_after_a_reshipment_the_page_keeps_the_first_parcel_and_every_device_received(
+    referent_client, selected, shipment, staff_user
+):
+    first, missing = serials(shipment)
+    confirm(referent_client, shipment, [first])
+    services.reship_missing(shipment)
+    allocation = selected.allocation
+    spare = ItemFactory(pack_type=selected.call.offers.get().pack_type)
+    DataErasureFactory(item=spare)
+    services.scan_item(allocation, spare.serial_number)
+    second = services.ship_shipment(
+        services.create_shipment([allocation], carrier="Colissimo"), tracking_number="6A456"
+    )
+    confirm(referent_client, second, [spare.serial_number])
+
+    page = referent_client.get(follow_up(selected))
+    html = page.content.decode()
+    assert [s.pk for s in page.context["earlier_shipments"]] == [shipment.pk]
+    assert shipment.reference in html and second.reference in html
+    assert missing in html  # the first parcel's incident, and how it was settled
+    assert "manquants réexpédiés" in html
+    assert sorted(i.serial_number for i in page.context["items"]) == sorted(
+        [first, spare.serial_number]
+    )
