@@ -3,9 +3,12 @@
 A logistics staff member logs into the admin, imports a refurbisher's batch of three
 computers (CSV, with their erasure records), scans two of them for a centre's allocation,
 creates the shipment, sets the carrier and tracking number, prints the shipment sheet (PDF)
-and marks it shipped: the centre gets an e-mail with the tracking number. The centre's
-referent then confirms reception in the portal, serial by serial. Last, the item's journey
-page tells its story, and the spare computer is taken back for recycling.
+and marks it shipped: the centre gets an e-mail with the tracking number. Logistics record
+the carrier's delivery; the centre's referent then checks the parcel in the portal, serial by
+serial (nothing ticked in advance, an empty form refused). Last, the item's journey page
+tells its story, and the spare computer is taken back for recycling. Only the starting data
+(the decided call, the centre's signed agreement and proposed allocation, the people) comes
+from factories: after the first page, nothing but the browser changes the database.
 """
 
 import csv
@@ -20,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appels.models import ApplicationStatus, CallStatus
+from appels.models import AgreementStatus, ApplicationStatus, CallStatus
 from centres.models import Partner
 from centres.roles import LOGISTICS
 from equipements.models import (
@@ -42,6 +45,7 @@ from tests.browser.conftest import (
 from tests.browser.test_review_journey import admin_log_in, expect_admin_message
 from tests.factories import (
     PASSWORD,
+    AgreementFactory,
     AllocationFactory,
     ApplicationFactory,
     BatchFactory,
@@ -83,9 +87,10 @@ def with_password(user):
 
 
 def make_allocation_and_people():
-    """A decided call offering PACK (one computer per pack), the selected application of a
-    centre (one site, one referent) with a proposed allocation of two packs, the device
-    model and the refurbisher's batch the file refers to, and a logistics staff member."""
+    """A decided call offering PACK (one computer per pack, confirmed once the agreement is
+    signed), the selected application of a centre (one site, one referent) with its signed
+    agreement and the allocation of two packs its publication proposed, the device model
+    and the refurbisher's batch the file refers to, and a logistics staff member."""
     now = timezone.now()
     call = CallFactory(
         status=CallStatus.DECIDED,
@@ -93,6 +98,8 @@ def make_allocation_and_people():
         closes_at=now - timedelta(days=60),
         review_ends_at=now - timedelta(days=40),
         results_published_at=now - timedelta(days=30),
+        confirm_after_signature=True,
+        invoice_on_delivery=True,
         offers=0,
         criteria=0,
     )
@@ -107,6 +114,7 @@ def make_allocation_and_people():
     application = ApplicationFactory(
         call=call, centre=centre, site=site, status=ApplicationStatus.SELECTED, lines=2
     )
+    AgreementFactory(application=application, status=AgreementStatus.SIGNED)
     allocation = AllocationFactory(application=application, lines=2)
     assert sum(line.device_count for line in allocation.lines.all()) == len(SHIPPED)
 
@@ -348,10 +356,25 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     screenshot(page, "logistics-12-shipped")
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.SHIPPED
-    notices = [m for m in mailoutbox if REFERENT_EMAIL in m.to]
-    assert len(notices) == 1, [(m.to, m.subject) for m in mailoutbox]
-    assert TRACKING in notices[0].body
-    assert all(serial in notices[0].body for serial in SHIPPED)
+    # The centre heard of the confirmation, then of the parcel (one e-mail each).
+    subjects = [m.subject for m in mailoutbox if m.to == [REFERENT_EMAIL]]
+    assert len(subjects) == 2 and subjects[0].startswith("Votre attribution est confirmée")
+    assert subjects[1] == f"Votre matériel est en route – expédition {shipment.reference}"
+    notice = next(m for m in mailoutbox if m.subject == subjects[1])
+    assert TRACKING in notice.body
+    assert all(serial in notice.body for serial in SHIPPED)
+
+    # The carrier delivered: a fact of its own, recorded by logistics; nothing received yet.
+    tick_row(page, shipment.reference)
+    run_action(page, "Marquer livrée par le transporteur")
+    expect_admin_message(page, f"{shipment.reference} : livrée ; le centre confirme la réception")
+    expect(row).to_contain_text("livrée par le transporteur")
+    screenshot(page, "logistics-13-delivered-by-carrier")
+    shipment.refresh_from_db()
+    allocation.refresh_from_db()
+    assert shipment.status == ShipmentStatus.DELIVERED and shipment.received_at is None
+    assert allocation.status == AllocationStatus.SHIPPED
+    assert not allocation.invoices.exists()
     page.context.close()
 
     # --- the centre's referent: reception ----------------------------------------------------
@@ -365,6 +388,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     page.goto(base + reverse("equipements:follow_up", args=[allocation.application_id]))
     main = page.get_by_role("main")
     expect(main).to_contain_text(shipment.reference)
+    expect(main).to_contain_text("livrée par le transporteur")
     expect(main).to_contain_text(CARRIER)
     expect(main).to_contain_text(TRACKING)
     reception = page.locator("form").filter(
@@ -372,18 +396,27 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     )
     boxes = reception.get_by_role("checkbox")
     expect(boxes).to_have_count(len(SHIPPED))
+    # Nothing is ticked in advance, and an empty form is refused, next to the boxes.
+    for n in range(len(SHIPPED)):
+        expect(boxes.nth(n)).not_to_be_checked()
+    page.get_by_role("button", name="Confirmer la réception").click()
+    expect(reception).to_contain_text(
+        "Cochez chaque matériel reçu, ou décrivez le problème si le colis n’est pas arrivé."
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.DELIVERED and shipment.received_at is None
     for serial in SHIPPED:
         box = reception.get_by_role("checkbox", name=re.compile(re.escape(serial)))
         box.check()
         expect(box).to_be_checked()
     check_a11y_in(page, "suivi (expédié)", "body")
-    screenshot(page, "logistics-13-reception")
+    screenshot(page, "logistics-14-reception")
     page.get_by_role("button", name="Confirmer la réception").click()
     expect(page.get_by_role("status")).to_contain_text("Réception confirmée. Merci !")
-    expect(main).to_contain_text("livrée")
-    expect(main).to_contain_text("2 appareils livrés")
-    check_a11y_in(page, "suivi (livré)", "body")
-    screenshot(page, "logistics-14-delivered")
+    expect(main).to_contain_text("réception confirmée")
+    expect(main).to_contain_text(f"{len(SHIPPED)} appareils reçus")
+    check_a11y_in(page, "suivi (reçu)", "body")
+    screenshot(page, "logistics-15-received")
     page.context.close()
 
     # --- logistics again: an item's journey, the spare one's end of life ---------------------
@@ -402,9 +435,9 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     expect(content).to_contain_text("Effacement certifié NIST 800-88")
     shipped_row = content.locator("tr").filter(has_text=shipment.reference)
     expect(shipped_row).to_contain_text(CENTRE)
-    expect(shipped_row).to_contain_text("livrée")
+    expect(shipped_row).to_contain_text("réception confirmée")
     check_a11y_in(page, "parcours du matériel")
-    screenshot(page, "logistics-15-item-journey")
+    screenshot(page, "logistics-16-item-journey")
 
     page.goto(base + reverse("admin:equipements_item_changelist"))
     tick_row(page, SPARE)
@@ -414,18 +447,18 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     expect(page.get_by_label("Repris le")).to_have_value(timezone.localdate().isoformat())
     page.get_by_label("Filière de recyclage").fill(RECYCLER)
     check_a11y_in(page, "reprise pour recyclage")
-    screenshot(page, "logistics-16-end-of-life")
+    screenshot(page, "logistics-17-end-of-life")
     page.get_by_role("button", name="Enregistrer la reprise").click()
     expect_admin_message(page, f"{SPARE} : repris pour recyclage.")
     expect(page.locator("#result_list tbody tr").filter(has_text=SPARE)).to_contain_text(
         "repris pour recyclage"
     )
-    screenshot(page, "logistics-17-recycled")
+    screenshot(page, "logistics-18-recycled")
 
     # --- the database --------------------------------------------------------------------
     shipment.refresh_from_db()
     allocation.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED and shipment.confirmed_by == referent
+    assert shipment.status == ShipmentStatus.RECEIVED and shipment.confirmed_by == referent
     assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == shipment
     statuses = dict(Item.objects.values_list("serial_number", "status"))
     assert statuses == {
