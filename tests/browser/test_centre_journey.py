@@ -68,6 +68,7 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "camille.durand@tilleuls.example.org"
+CENTRE = "Centre social des Tilleuls"
 MANAGER_EMAIL = "sacha.moreau@programme.example.org"
 LOGISTICS_EMAIL = "morgan.lefebvre@logistique.example.org"
 NEW_PHONE = "02 99 12 34 56"
@@ -137,7 +138,7 @@ def make_call_and_centre():
         call.criteria.create(
             name=name, description="Noté de 0 à 5", weight=1, max_score=5, position=position
         )
-    centre = CentreFactory(name="Centre social des Tilleuls", phone="")
+    centre = CentreFactory(name=CENTRE, phone="")
     site = SiteFactory(centre=centre, name="Espace de vie sociale des Tilleuls")
     user = with_password(UserFactory(email=EMAIL, first_name="Camille", last_name="Durand"))
     MembershipFactory(user=user, centre=centre, is_referent=True, role="directrice")
@@ -253,9 +254,9 @@ def admin_page(new_context, base, email):
 
 
 def open_chain_row(page, base):
-    """The programme managers' chain list; returns our application's row."""
+    """The programme managers' chain list; returns our centre's row."""
     page.goto(base + reverse("admin:equipements_selectedapplication_changelist"))
-    return page.locator("#result_list tbody tr").filter(has_text=TITLE)
+    return page.locator("#result_list tbody tr").filter(has_text=CENTRE)
 
 
 def admin_datetime(page, field, moment):
@@ -460,7 +461,7 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     expect(row).to_contain_text("proposée")
     expect(row).to_contain_text("convention à émettre")
     check_a11y_in(admin, "suivi des candidatures retenues")
-    tick_row(admin, TITLE)
+    tick_row(admin, CENTRE)
     run_action(admin, "Émettre les conventions")
     expect_admin_message(admin, "convention émise, le centre est prévenu par e-mail.")
     expect(row).to_contain_text("convention à signer par le centre")
@@ -506,7 +507,7 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     # --- the programme manager confirms the allocation ------------------------------------
     row = open_chain_row(admin, base)
     expect(row).to_contain_text("attribution à confirmer")
-    tick_row(admin, TITLE)
+    tick_row(admin, CENTRE)
     run_action(admin, "Confirmer les attributions")
     expect_admin_message(admin, "attribution confirmée, le centre est prévenu par e-mail.")
     expect(row).to_contain_text("matériel à préparer")
