@@ -1,11 +1,13 @@
 """The logistics journey in a real browser (French), with axe checks (issue 6).
 
-A logistics staff member logs into the admin, imports a refurbisher's batch of three
+A logistics staff member logs into the admin, imports a refurbisher's batch of four
 computers (CSV, with their erasure records), scans two of them for a centre's allocation,
 creates the shipment, sets the carrier and tracking number, prints the shipment sheet (PDF)
 and marks it shipped: the centre gets an e-mail with the tracking number. Logistics record
 the carrier's delivery; the centre's referent then checks the parcel in the portal, serial by
-serial (nothing ticked in advance, an empty form refused). Last, the item's journey page
+serial (nothing ticked in advance, an empty form refused): one computer is missing, which
+records an incident. Logistics settle it by sending the missing one again (a third computer,
+scanned, in a shipment of its own), which the centre receives. Last, the item's journey page
 tells its story, and the spare computer is taken back for recycling. Only the starting data
 (the decided call, the centre's signed agreement and proposed allocation, the people) comes
 from factories: after the first page, nothing but the browser changes the database.
@@ -31,6 +33,7 @@ from equipements.models import (
     InvoiceKind,
     Item,
     ItemStatus,
+    Settlement,
     Shipment,
     ShipmentStatus,
 )
@@ -69,11 +72,14 @@ SITE = "Espace de vie sociale des Tilleuls"
 PACK = "Pack informatique reconditionné"
 BATCH = "LOT-2013-042"
 REFURBISHER = "Ateliers du Bocage"
-SERIALS = ("CZC2013A001", "CZC2013A002", "CZC2013A003")
-SHIPPED = SERIALS[:2]  # the allocation needs two computers; the third one stays in stock
-SPARE = SERIALS[2]
+SERIALS = ("CZC2013A001", "CZC2013A002", "CZC2013A003", "CZC2013A004")
+SHIPPED = SERIALS[:2]  # the allocation needs two computers
+RECEIVED, MISSING = SHIPPED  # the centre finds one of them in the parcel
+REPLACEMENT = SERIALS[2]  # sent again for the missing one
+SPARE = SERIALS[3]  # stays in stock, then goes to recycling
 CARRIER = "Colissimo"
 TRACKING = "6A12345678901"
+RESHIPMENT_TRACKING = "6A12345678902"
 RECYCLER = "Ecosystem, Lyon"
 
 
@@ -257,7 +263,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     page.get_by_role("button", name="Confirmer l’importation").click()
 
     expect(page).to_have_url(base + reverse("admin:equipements_item_changelist"))
-    expect_admin_message(page, "Importation terminée: 3 nouveaux")
+    expect_admin_message(page, f"Importation terminée: {len(SERIALS)} nouveaux")
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(len(SERIALS))
     for serial in SERIALS:
@@ -341,7 +347,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     text = pdf_text(sheet)
     for expected in (shipment.reference, CENTRE, CARRIER, TRACKING, *SHIPPED):
         assert expected in text, f"{expected!r} missing from the shipment sheet"
-    assert SPARE not in text
+    assert SPARE not in text and REPLACEMENT not in text
     document = Document.objects.get(kind=DocumentKind.SHIPMENT_SHEET, object_id=shipment.pk)
     assert document.status == DocumentStatus.READY
     screenshot(page, "logistics-11-sheet-ready")
@@ -399,24 +405,92 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     # Nothing is ticked in advance, and an empty form is refused, next to the boxes.
     for n in range(len(SHIPPED)):
         expect(boxes.nth(n)).not_to_be_checked()
-    page.get_by_role("button", name="Confirmer la réception").click()
+    confirm = page.get_by_role("button", name="Confirmer la réception")
+    confirm.click()
     expect(reception).to_contain_text(
         "Cochez chaque matériel reçu, ou décrivez le problème si le colis n’est pas arrivé."
     )
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.DELIVERED and shipment.received_at is None
-    for serial in SHIPPED:
-        box = reception.get_by_role("checkbox", name=re.compile(re.escape(serial)))
-        box.check()
-        expect(box).to_be_checked()
-    check_a11y_in(page, "suivi (expédié)", "body")
-    screenshot(page, "logistics-14-reception")
-    page.get_by_role("button", name="Confirmer la réception").click()
+    # One computer is in the parcel, the other one is not: only the first is ticked.
+    box = reception.get_by_role("checkbox", name=re.compile(re.escape(RECEIVED)))
+    box.check()
+    expect(box).to_be_checked()
+    check_a11y_in(page, "suivi (livré par le transporteur)", "body")
+    screenshot(page, "logistics-14-reception-one-missing")
+    confirm.click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Le problème est signalé à la logistique, qui vous recontacte."
+    )
+    problem = main.locator(".alert-warning").filter(has_text="Problème signalé")
+    expect(problem).to_contain_text(f"Non reçus : {MISSING}.")
+    expect(problem).to_contain_text("La logistique s’en occupe")
+    check_a11y_in(page, "suivi (incident)", "body")
+    screenshot(page, "logistics-15-incident")
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.INCIDENT and shipment.missing_serials == [MISSING]
+    assert mailoutbox[-1].subject == f"Incident enregistré – expédition {shipment.reference}"
+    assert mailoutbox[-1].to == [REFERENT_EMAIL]
+
+    # --- logistics: the missing computer is sent again --------------------------------------
+    warehouse = new_context().new_page()
+    warehouse.set_default_timeout(15_000)
+    admin_log_in(warehouse, base, LOGISTICS_EMAIL)
+    warehouse.goto(base + reverse("admin:equipements_shipment_changelist"))
+    row = warehouse.locator("#result_list tbody tr").filter(has_text=shipment.reference)
+    expect(row).to_contain_text("incident")
+    tick_row(warehouse, shipment.reference)
+    run_action(warehouse, "Incident : réexpédier les manquants")
+    expect_admin_message(warehouse, "les attributions concernées repassent en préparation")
+    warehouse.goto(base + reverse("admin:equipements_allocation_changelist"))
+    row = warehouse.locator("#result_list tbody tr").filter(has_text=CENTRE)
+    expect(row).to_contain_text("confirmée")
+    row.get_by_role("link", name="Scanner").click()
+    expect(warehouse.locator("#id_serial")).to_be_focused()
+    warehouse.keyboard.type(REPLACEMENT)
+    warehouse.keyboard.press("Enter")
+    expect_admin_message(warehouse, f"{REPLACEMENT} ajouté.")
+    expect(warehouse.get_by_role("status")).to_contain_text("Tout est préparé")
+    warehouse.get_by_role(
+        "link", name="Créer l’expédition depuis les attributions préparées"
+    ).click()
+    tick_row(warehouse, CENTRE)
+    run_action(warehouse, "Créer les expéditions (une par site de réception)")
+    expect_admin_message(warehouse, "Expéditions créées : EXP-")
+    reshipment = Shipment.objects.exclude(pk=shipment.pk).get()
+    assert reshipment.reshipment_of == shipment
+    warehouse.goto(base + reverse("admin:equipements_shipment_change", args=[reshipment.pk]))
+    warehouse.get_by_label("Transporteur").fill(CARRIER)
+    warehouse.get_by_label("N° de suivi").fill(RESHIPMENT_TRACKING)
+    warehouse.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(warehouse, "a été modifié")
+    tick_row(warehouse, reshipment.reference)
+    run_action(warehouse, "Marquer expédiée")
+    expect_admin_message(warehouse, f"{reshipment.reference} : expédiée.")
+    tick_row(warehouse, reshipment.reference)
+    run_action(warehouse, "Marquer livrée par le transporteur")
+    expect_admin_message(warehouse, f"{reshipment.reference} : livrée")
+    rows = warehouse.locator("#result_list tbody tr")
+    expect(rows.filter(has_text=shipment.reference)).to_contain_text("incident")
+    expect(rows.filter(has_text=reshipment.reference)).to_contain_text("livrée par le transporteur")
+    check_a11y_in(warehouse, "expéditions (réexpédition)")
+    screenshot(warehouse, "logistics-16-reshipped")
+    warehouse.context.close()
+
+    # --- the centre receives the computer sent again ------------------------------------------
+    page.reload()
+    expect(main).to_contain_text(reshipment.reference)
+    expect(main).to_contain_text(RESHIPMENT_TRACKING)
+    boxes = reception.get_by_role("checkbox")
+    expect(boxes).to_have_count(1)
+    box = reception.get_by_role("checkbox", name=re.compile(re.escape(REPLACEMENT)))
+    expect(box).not_to_be_checked()
+    box.check()
+    confirm.click()
     expect(page.get_by_role("status")).to_contain_text("Réception confirmée. Merci !")
     expect(main).to_contain_text("réception confirmée")
-    expect(main).to_contain_text(f"{len(SHIPPED)} appareils reçus")
     check_a11y_in(page, "suivi (reçu)", "body")
-    screenshot(page, "logistics-15-received")
+    screenshot(page, "logistics-17-received")
     page.context.close()
 
     # --- logistics again: an item's journey, the spare one's end of life ---------------------
@@ -425,19 +499,19 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     admin_log_in(page, base, LOGISTICS_EMAIL)
     page.goto(base + reverse("admin:equipements_item_changelist"))
     rows = page.locator("#result_list tbody tr")
-    rows.filter(has_text=SHIPPED[0]).get_by_role("link", name="Parcours").click()
+    rows.filter(has_text=REPLACEMENT).get_by_role("link", name="Parcours").click()
     expect(page).to_have_url(
-        base + reverse("admin:equipements_item_journey", args=[items[SHIPPED[0]].pk])
+        base + reverse("admin:equipements_item_journey", args=[items[REPLACEMENT].pk])
     )
     content = page.locator("#content-main")
     expect(content).to_contain_text("livré")
     expect(content).to_contain_text(BATCH)
     expect(content).to_contain_text("Effacement certifié NIST 800-88")
-    shipped_row = content.locator("tr").filter(has_text=shipment.reference)
+    shipped_row = content.locator("tr").filter(has_text=reshipment.reference)
     expect(shipped_row).to_contain_text(CENTRE)
     expect(shipped_row).to_contain_text("réception confirmée")
     check_a11y_in(page, "parcours du matériel")
-    screenshot(page, "logistics-16-item-journey")
+    screenshot(page, "logistics-18-item-journey")
 
     page.goto(base + reverse("admin:equipements_item_changelist"))
     tick_row(page, SPARE)
@@ -447,23 +521,27 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     expect(page.get_by_label("Repris le")).to_have_value(timezone.localdate().isoformat())
     page.get_by_label("Filière de recyclage").fill(RECYCLER)
     check_a11y_in(page, "reprise pour recyclage")
-    screenshot(page, "logistics-17-end-of-life")
+    screenshot(page, "logistics-19-end-of-life")
     page.get_by_role("button", name="Enregistrer la reprise").click()
     expect_admin_message(page, f"{SPARE} : repris pour recyclage.")
     expect(page.locator("#result_list tbody tr").filter(has_text=SPARE)).to_contain_text(
         "repris pour recyclage"
     )
-    screenshot(page, "logistics-18-recycled")
+    screenshot(page, "logistics-20-recycled")
 
     # --- the database --------------------------------------------------------------------
     shipment.refresh_from_db()
+    reshipment.refresh_from_db()
     allocation.refresh_from_db()
-    assert shipment.status == ShipmentStatus.RECEIVED and shipment.confirmed_by == referent
-    assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == shipment
+    assert shipment.status == ShipmentStatus.INCIDENT and shipment.settled_at is not None
+    assert shipment.settlement == Settlement.RESHIPPED and shipment.confirmed_by == referent
+    assert reshipment.status == ShipmentStatus.RECEIVED and reshipment.confirmed_by == referent
+    assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == reshipment
     statuses = dict(Item.objects.values_list("serial_number", "status"))
     assert statuses == {
-        SHIPPED[0]: ItemStatus.DELIVERED,
-        SHIPPED[1]: ItemStatus.DELIVERED,
+        RECEIVED: ItemStatus.DELIVERED,
+        MISSING: ItemStatus.LOST,
+        REPLACEMENT: ItemStatus.DELIVERED,
         SPARE: ItemStatus.RECYCLED,
     }
     spare = Item.objects.get(serial_number=SPARE)
