@@ -1,9 +1,15 @@
 """A new centre staff member's whole journey in a real browser (French), with axe checks.
 
 Log in, complete the centre's profile, apply to an open call over two browser sessions (the
-draft survives closing the browser), submit; then, once the programme team has selected,
-allocated and shipped (services, in the test), sign the agreement, confirm reception and
-answer the satisfaction survey.
+draft survives closing the browser), submit. Then the chain after the deadline, every step a
+screen: the programme manager closes the call, decides on the committee page and publishes
+(which proposes the allocation), issues the agreement from the chain list; the centre signs
+it (the PDF's SHA-256 on the page); the manager confirms the allocation; logistics prepare
+the oldest items in stock, create the shipment for the receiving site, set its carrier and
+tracking number, ship it and record the carrier's delivery; the centre checks the parcel
+serial by serial (nothing pre-ticked), gets its invoice, answers the survey and opens an
+after-sales ticket. Only the starting data (people, the call, the stock) comes from
+factories: after the first page, nothing but the browser changes the database.
 """
 
 import re
@@ -11,29 +17,39 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from appels import services as appels_services
 from appels.models import (
     Agreement,
     AgreementStatus,
     Application,
     ApplicationStatus,
+    CallStatus,
     PackType,
     SurveyAnswer,
 )
 from centres.models import Partner
-from equipements import services as equipements_services
+from centres.roles import LOGISTICS, PROGRAMME_MANAGERS
 from equipements.models import (
+    Allocation,
     AllocationStatus,
     DeviceModel,
     Grade,
     InvoiceKind,
+    Item,
     ItemStatus,
     Provenance,
+    Shipment,
     ShipmentStatus,
+    SupportTicket,
 )
-from solidaire.documents import DocumentKind, generate_document, request_document
+from solidaire.documents import DocumentKind
+from solidaire.models import Document, DocumentStatus
+from tests.browser.test_logistics_journey import run_action, tick_row
+from tests.browser.test_review_journey import admin_log_in, check_a11y_in, expect_admin_message
 from tests.factories import (
     PASSWORD,
     CallFactory,
@@ -52,23 +68,43 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EMAIL = "camille.durand@tilleuls.example.org"
+CENTRE = "Centre social des Tilleuls"
+MANAGER_EMAIL = "sacha.moreau@programme.example.org"
+LOGISTICS_EMAIL = "morgan.lefebvre@logistique.example.org"
 NEW_PHONE = "02 99 12 34 56"
 TITLE = "Un atelier numérique ouvert à tous au cœur du quartier"
 SUMMARY = "Des ateliers d’initiation pour les habitants éloignés du numérique."
 COMPUTERS = "Pack informatique reconditionné"
 TABLETS = "Flotte de tablettes"
 TABLETS_PER_FLEET = 4
+# In stock, oldest first: the two computers the centre asks for go, the newer one stays.
+COMPUTER_SERIALS = ("PC-0001", "PC-0002")
+SPARE_COMPUTER = "PC-0003"
+TABLET_SERIALS = tuple(f"TAB-{n:04d}" for n in range(1, TABLETS_PER_FLEET + 1))
+SHIPPED = tuple(sorted(COMPUTER_SERIALS + TABLET_SERIALS))
+CARRIER = "Colissimo"
+TRACKING = "6A01234567890"
+TICKET_SUBJECT = "L’écran reste noir"
 
 
 # --- data --------------------------------------------------------------------------------
 
 
+def with_password(user):
+    user.set_password(PASSWORD)  # with the test's fast hasher (browser_settings)
+    user.save(update_fields=["password"])
+    return user
+
+
 def make_call_and_centre():
-    """An open call (computer packs, cap 10; a tablet fleet, cap 1; two criteria) and a
-    member centre with one site and its referent, who has never logged in."""
+    """An open call (computer packs, cap 10; a tablet fleet, cap 1; two criteria; the
+    allocation confirmed once the agreement is signed, invoiced at reception) and a member
+    centre with one site and its referent, who has never logged in."""
     call = CallFactory(
         title="Mon centre social numérique et durable",
         edition="2012–2013",
+        confirm_after_signature=True,
+        invoice_on_delivery=True,
         offers=0,
         criteria=0,
     )
@@ -102,13 +138,57 @@ def make_call_and_centre():
         call.criteria.create(
             name=name, description="Noté de 0 à 5", weight=1, max_score=5, position=position
         )
-    centre = CentreFactory(name="Centre social des Tilleuls", phone="")
+    centre = CentreFactory(name=CENTRE, phone="")
     site = SiteFactory(centre=centre, name="Espace de vie sociale des Tilleuls")
-    user = UserFactory(email=EMAIL, first_name="Camille", last_name="Durand")
-    user.set_password(PASSWORD)  # with the test's fast hasher (browser_settings)
-    user.save(update_fields=["password"])
+    user = with_password(UserFactory(email=EMAIL, first_name="Camille", last_name="Durand"))
     MembershipFactory(user=user, centre=centre, is_referent=True, role="directrice")
     return call, centre, site, user
+
+
+def make_stock(call):
+    """The warehouse's stock: three refurbished computers (erased; the third one received
+    last) and a fleet's worth of new tablets."""
+    offers = {offer.pack_type.kind: offer for offer in call.offers.select_related("pack_type")}
+    refurbisher = PartnerFactory(name="Ateliers du Bocage", kind=Partner.Kind.REFURBISHER)
+    funder = PartnerFactory(name="Fondation du numérique solidaire", kind=Partner.Kind.FUNDER)
+    desktop = DeviceModelFactory(manufacturer="Dell", name="OptiPlex 780")
+    tablet = DeviceModelFactory(
+        manufacturer="Huawei", name="MediaPad 10", kind=DeviceModel.Kind.TABLET
+    )
+    received = timezone.localdate() - timedelta(days=60)
+    for n, serial in enumerate((*COMPUTER_SERIALS, SPARE_COMPUTER)):
+        item = ItemFactory(
+            serial_number=serial,
+            device_model=desktop,
+            pack_type=offers[PackType.Kind.DESKTOP].pack_type,
+            provenance=Provenance.REFURBISHED,
+            provenance_partner=refurbisher,
+            received_on=received + timedelta(days=10 * n),
+        )
+        DataErasureFactory(item=item, operator=refurbisher.name)
+    for serial in TABLET_SERIALS:
+        ItemFactory(
+            serial_number=serial,
+            device_model=tablet,
+            pack_type=offers[PackType.Kind.TABLET].pack_type,
+            grade=Grade.NEW,
+            provenance=Provenance.PURCHASED,
+            provenance_partner=funder,
+            received_on=received,
+        )
+
+
+def make_staff():
+    """A programme manager and a logistics staff member, both in the admin."""
+    manager = with_password(
+        UserFactory(email=MANAGER_EMAIL, is_staff=True, first_name="Sacha", last_name="Moreau")
+    )
+    manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGERS))
+    logistics = with_password(
+        UserFactory(email=LOGISTICS_EMAIL, is_staff=True, first_name="Morgan", last_name="Lefebvre")
+    )
+    logistics.groups.add(Group.objects.get(name=LOGISTICS))
+    return manager, logistics
 
 
 def write_pdf(path):
@@ -138,61 +218,6 @@ def write_pdf(path):
     return path
 
 
-def select_allocate_and_ship(application):
-    """What the programme team and logistics do after the deadline, through the services.
-
-    Returns the serial numbers shipped.
-    """
-    call = application.call
-    manager = UserFactory(is_staff=True, email="charge.programme@example.org")
-    appels_services.start_review(call, by=manager, now=call.closes_at + timedelta(seconds=1))
-    appels_services.decide(application, ApplicationStatus.SELECTED, by=manager)
-    appels_services.publish_results(call, by=manager)
-    application.refresh_from_db()
-    agreement = appels_services.issue_agreement(application)
-    # Its PDF, as a worker makes it: the signing page offers it (and posts its checksum).
-    generate_document(request_document(agreement, DocumentKind.AGREEMENT).pk)
-
-    allocation = equipements_services.propose_allocation(application)
-    equipements_services.confirm_allocation(allocation, by=manager)
-
-    refurbisher = PartnerFactory(name="Ateliers du Bocage", kind=Partner.Kind.REFURBISHER)
-    funder = PartnerFactory(name="Fondation du numérique solidaire", kind=Partner.Kind.FUNDER)
-    desktop = DeviceModelFactory(manufacturer="Dell", name="OptiPlex 780")
-    tablet = DeviceModelFactory(
-        manufacturer="Huawei", name="MediaPad 10", kind=DeviceModel.Kind.TABLET
-    )
-    serials = []
-    for line in allocation.lines.select_related("pack_type"):
-        for n in range(line.device_count):
-            if line.pack_type.kind == PackType.Kind.TABLET:
-                item = ItemFactory(
-                    serial_number=f"TAB-{n + 1:04d}",
-                    device_model=tablet,
-                    pack_type=line.pack_type,
-                    grade=Grade.NEW,
-                    provenance=Provenance.PURCHASED,
-                    provenance_partner=funder,
-                )
-            else:
-                item = ItemFactory(
-                    serial_number=f"PC-{n + 1:04d}",
-                    device_model=desktop,
-                    pack_type=line.pack_type,
-                    provenance=Provenance.REFURBISHED,
-                    provenance_partner=refurbisher,
-                )
-                DataErasureFactory(item=item, operator=refurbisher.name)
-            serials.append(item.serial_number)
-
-    equipements_services.pick_items(allocation, by=manager)
-    shipment = equipements_services.create_shipment([allocation], parcels=2)
-    equipements_services.ship_shipment(
-        shipment, carrier="Colissimo", tracking_number="6A01234567890"
-    )
-    return sorted(serials)
-
-
 # --- browser helpers ---------------------------------------------------------------------
 
 
@@ -220,16 +245,42 @@ def answer_question(page, question, choice):
     expect(radio).to_be_checked()
 
 
+def admin_page(new_context, base, email):
+    """A browser of its own for a staff member, logged into the admin."""
+    page = new_context().new_page()
+    page.set_default_timeout(15_000)
+    admin_log_in(page, base, email)
+    return page
+
+
+def open_chain_row(page, base):
+    """The programme managers' chain list; returns our centre's row."""
+    page.goto(base + reverse("admin:equipements_selectedapplication_changelist"))
+    return page.locator("#result_list tbody tr").filter(has_text=CENTRE)
+
+
+def admin_datetime(page, field, moment):
+    """Fill an admin split date/time field (French formats) with ``moment``, local time."""
+    local = timezone.localtime(moment)
+    page.locator(f"#id_{field}_0").fill(local.strftime("%d/%m/%Y"))
+    page.locator(f"#id_{field}_1").fill(local.strftime("%H:%M:%S"))
+
+
 # --- the journey -------------------------------------------------------------------------
 
 
 def test_new_staff_member_applies_and_follows_up_in_french(
-    live_server, page, new_context, check_a11y, screenshot, browser_settings, tmp_path
+    live_server, page, new_context, check_a11y, screenshot, browser_settings, mailoutbox, tmp_path
 ):
+    # Documents (the agreement, the shipment sheet, the invoice) are rendered when asked, as
+    # a worker would right away: the agreement is signed on its ready PDF.
+    browser_settings.DOCUMENTS_RENDER_EAGERLY = True
     call, centre, site, user = make_call_and_centre()
+    make_stock(call)
+    manager, _logistics = make_staff()
     base = live_server.url
     pdf = write_pdf(tmp_path / "budget-previsionnel.pdf")
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(15_000)
 
     # Log in: the staff member lands on the centre's space.
     page.goto(f"{base}/compte/connexion/")
@@ -366,23 +417,81 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     assert attachment.content_type == "application/pdf"
     assert attachment.original_name == "budget-previsionnel.pdf"
 
-    # The programme team selects, allocates and ships.
-    serials = select_allocate_and_ship(application)
-    assert len(serials) == 2 + TABLETS_PER_FLEET
+    # --- the programme manager: close, decide, publish, issue the agreement ----------------
+    admin = admin_page(new_context, base, MANAGER_EMAIL)
+    admin.goto(base + reverse("admin:appels_call_changelist"))
+    admin.locator("#result_list").get_by_role("link", name=call.title).click()
+    expect(admin).to_have_url(
+        re.compile(re.escape(reverse("admin:appels_call_change", args=[call.pk])))
+    )
+    # The deadline is brought forward to a minute ago (the call's own form): the closing
+    # action refuses to close a call before its deadline.
+    admin_datetime(admin, "closes_at", timezone.now() - timedelta(minutes=1))
+    admin.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(admin, "a été modifié")
+    tick_row(admin, call.title)
+    run_action(admin, "Clore les candidatures et lancer l’évaluation")
+    expect_admin_message(admin, "est en évaluation.")
+    row = admin.locator("#result_list tbody tr").filter(has_text=call.title)
+    expect(row).to_contain_text("en évaluation")
+    row.get_by_role("link", name="Classement").click()
+    expect(admin).to_have_url(base + reverse("admin:appels_call_ranking", args=[call.pk]))
 
-    # Back to the portal: the follow-up.
+    # The committee selects the application, granting what it asked (within the caps).
+    ranked = admin.locator("table.ranking-table tbody tr")
+    expect(ranked).to_have_count(1)
+    expect(ranked).to_contain_text(centre.name)
+    offers = {offer.pack_type.name: offer for offer in call.offers.select_related("pack_type")}
+    for name, granted in ((COMPUTERS, "2"), (TABLETS, "1")):
+        expect(admin.locator(f"#a{application.pk}-line{offers[name].pk}")).to_have_value(granted)
+    admin.get_by_label(f"Décision pour {centre.name}").select_option(label="retenue")
+    check_a11y_in(admin, "classement (décision à enregistrer)")
+    screenshot(admin, "centre-admin-01-committee")
+    admin.get_by_role("button", name="Enregistrer les décisions").click()
+    expect_admin_message(admin, "1 décision(s) enregistrée(s).")
+    expect(admin.get_by_label(f"Décision pour {centre.name}")).to_have_value("selected")
+    publish = admin.locator("form.publish-form")
+    publish.get_by_label("Je confirme que le comité a décidé de toutes les candidatures.").check()
+    publish.get_by_role("button", name="Publier les résultats").click()
+    expect_admin_message(admin, "Résultats publiés : chaque centre reçoit sa réponse par e-mail.")
+    screenshot(admin, "centre-admin-02-published")
+
+    # Publication proposed the allocation: the chain list shows it, the agreement is next.
+    row = open_chain_row(admin, base)
+    expect(row).to_contain_text("proposée")
+    expect(row).to_contain_text("convention à émettre")
+    check_a11y_in(admin, "suivi des candidatures retenues")
+    tick_row(admin, CENTRE)
+    run_action(admin, "Émettre les conventions")
+    expect_admin_message(admin, "convention émise, le centre est prévenu par e-mail.")
+    expect(row).to_contain_text("convention à signer par le centre")
+    screenshot(admin, "centre-admin-03-agreement-issued")
+    allocation = Allocation.objects.get(application=application)
+    assert allocation.status == AllocationStatus.PROPOSED
+    assert {line.pack_type.name: line.quantity for line in allocation.lines.all()} == {
+        COMPUTERS: 2,
+        TABLETS: 1,
+    }
+
+    # --- the centre: the outcome, the agreement ----------------------------------------------
     page.reload()
     row = page.get_by_role("row").filter(has_text=TITLE)
     expect(row).to_contain_text("Retenue")
     row.get_by_role("link", name="Convention, livraison, facture, enquête").click()
     expect(page).to_have_url(re.compile(r"/candidatures/\d+/suivi/$"))
-    expect(page.get_by_role("main")).to_contain_text("Colissimo")
-    check_a11y(page, "suivi (expédié)")
-    screenshot(page, "14-follow-up-shipped")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Le matériel est en cours de préparation.")
+    check_a11y(page, "suivi (convention à signer)")
+    screenshot(page, "14-follow-up-agreement-issued")
 
-    # Sign the agreement.
     page.get_by_role("link", name="Lire et signer la convention").click()
     expect(page).to_have_url(re.compile(r"/candidatures/\d+/convention/$"))
+    agreement = Agreement.objects.get(application=application)
+    pdf_document = Document.objects.get(kind=DocumentKind.AGREEMENT, object_id=agreement.pk)
+    assert pdf_document.status == DocumentStatus.READY and len(pdf_document.sha256) == 64
+    # The page names the PDF being signed by its SHA-256.
+    expect(main).to_contain_text(f"d’empreinte SHA-256 {pdf_document.sha256}")
+    expect(main).to_contain_text("Camille Durand (référent)")
     check_a11y(page, "convention")
     page.get_by_label("Nom et prénom du signataire").fill("Camille Durand")
     page.get_by_label("Qualité du signataire").fill("Directrice du centre social")
@@ -390,26 +499,100 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     screenshot(page, "15-agreement")
     page.get_by_role("button", name="Signer la convention").click()
     expect_message(page, "Convention signée. Merci !")
-    expect(page.get_by_role("main")).to_contain_text("signée par Camille Durand")
+    expect(main).to_contain_text("signée par Camille Durand")
+    expect(main).to_contain_text(f"Empreinte SHA-256 du PDF signé : {pdf_document.sha256}")
+    expect(page.get_by_role("button", name="Signer la convention")).to_have_count(0)
+    screenshot(page, "16-agreement-signed")
+
+    # --- the programme manager confirms the allocation ------------------------------------
+    row = open_chain_row(admin, base)
+    expect(row).to_contain_text("attribution à confirmer")
+    tick_row(admin, CENTRE)
+    run_action(admin, "Confirmer les attributions")
+    expect_admin_message(admin, "attribution confirmée, le centre est prévenu par e-mail.")
+    expect(row).to_contain_text("matériel à préparer")
+    screenshot(admin, "centre-admin-04-allocation-confirmed")
+    admin.context.close()
+
+    # --- logistics: prepare, ship, record the carrier's delivery ---------------------------
+    warehouse = admin_page(new_context, base, LOGISTICS_EMAIL)
+    warehouse.goto(base + reverse("admin:equipements_allocation_changelist"))
+    row = warehouse.locator("#result_list tbody tr").filter(has_text=centre.name)
+    expect(row).to_contain_text("confirmée")
+    tick_row(warehouse, centre.name)
+    run_action(warehouse, "Préparer le matériel (plus anciens en stock)")
+    expect_admin_message(warehouse, "Matériel préparé pour")
+    expect(row).to_contain_text("matériel préparé")
+    expect(row).to_contain_text(str(len(SHIPPED)))
+    tick_row(warehouse, centre.name)
+    run_action(warehouse, "Créer les expéditions (une par site de réception)")
+    expect_admin_message(warehouse, "Expéditions créées : EXP-")
+    shipment = Shipment.objects.get()
+    expect(row).to_contain_text(shipment.reference)
+    check_a11y_in(warehouse, "attributions (expédition créée)")
+    screenshot(warehouse, "centre-admin-05-shipment-created")
+
+    warehouse.goto(base + reverse("admin:equipements_shipment_changelist"))
+    warehouse.locator("#result_list").get_by_role("link", name=shipment.reference).click()
+    expect(warehouse).to_have_url(
+        base + reverse("admin:equipements_shipment_change", args=[shipment.pk])
+    )
+    warehouse.get_by_label("Nombre de colis").fill("2")
+    warehouse.get_by_label("Transporteur").fill(CARRIER)
+    warehouse.get_by_label("N° de suivi").fill(TRACKING)
+    warehouse.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(warehouse, "a été modifié")
+    tick_row(warehouse, shipment.reference)
+    run_action(warehouse, "Marquer expédiée")
+    expect_admin_message(warehouse, f"{shipment.reference} : expédiée.")
+    screenshot(warehouse, "centre-admin-06-shipped")
+
+    # The centre follows its parcel.
     page.get_by_role("navigation", name="Fil d’Ariane").get_by_role(
         "link", name=re.compile("^Suivi")
     ).click()
-
-    # Confirm reception: every serial number ticked.
     expect(page).to_have_url(re.compile(r"/suivi/$"))
+    expect(main).to_contain_text(f"Expédition {shipment.reference}")
+    expect(main).to_contain_text(f"Transporteur : {CARRIER}, n° de suivi : {TRACKING}.")
+    expect(main).to_contain_text("expédiée")
+    check_a11y(page, "suivi (expédié)")
+    screenshot(page, "17-follow-up-shipped")
+
+    # The carrier delivered: logistics record it; the centre still has to check the parcel.
+    tick_row(warehouse, shipment.reference)
+    run_action(warehouse, "Marquer livrée par le transporteur")
+    expect_admin_message(warehouse, "le centre confirme la réception")
+    expect(
+        warehouse.locator("#result_list tbody tr").filter(has_text=shipment.reference)
+    ).to_contain_text("livrée par le transporteur")
+    check_a11y_in(warehouse, "expéditions (livrée)")
+    screenshot(warehouse, "centre-admin-07-delivered")
+    assert Allocation.objects.get(pk=allocation.pk).status == AllocationStatus.SHIPPED
+
+    # --- the centre: reception, serial by serial, nothing ticked beforehand -----------------
+    page.reload()
+    expect(main).to_contain_text("livrée par le transporteur")
     reception = page.locator("form").filter(
         has=page.get_by_role("button", name="Confirmer la réception")
     )
     boxes = reception.get_by_role("checkbox")
-    expect(boxes).to_have_count(len(serials))
-    for serial in serials:
+    expect(boxes).to_have_count(len(SHIPPED))
+    for n in range(len(SHIPPED)):
+        expect(boxes.nth(n)).not_to_be_checked()
+    expect(reception).not_to_contain_text(SPARE_COMPUTER)
+    for serial in SHIPPED:
         box = reception.get_by_role("checkbox", name=re.compile(re.escape(serial)))
         box.check()
         expect(box).to_be_checked()
-    screenshot(page, "16-reception")
+    screenshot(page, "18-reception")
     page.get_by_role("button", name="Confirmer la réception").click()
     expect_message(page, "Réception confirmée. Merci !")
-    check_a11y(page, "suivi (livré)")
+    expect(main).to_contain_text("réception confirmée")
+    invoice = allocation.invoices.get(kind=InvoiceKind.INVOICE)
+    # Invoiced at reception, its PDF ready to download.
+    expect(main.get_by_role("link", name=f"Facture {invoice.number}", exact=True)).to_be_visible()
+    expect(main.get_by_role("link", name=f"PDF {invoice.number}", exact=True)).to_be_visible()
+    check_a11y(page, "suivi (reçu)")
 
     # The survey.
     page.get_by_role("link", name=re.compile("Répondre à l’enquête")).click()
@@ -421,25 +604,53 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     answer_question(page, "Réactivité du SAV", "Nous n’avons pas eu besoin du SAV")
     page.get_by_label("Un espace de médiation numérique a été ouvert").check()
     page.get_by_label("Témoignage").fill("Les seniors du quartier viennent chaque mardi.")
-    screenshot(page, "17-survey")
+    screenshot(page, "19-survey")
     page.get_by_role("button", name="Envoyer mes réponses").click()
     expect(page).to_have_url(re.compile(r"/suivi/$"))
     expect_message(page, "Merci pour vos réponses !")
-    expect(page.get_by_role("main")).to_contain_text("Merci, vous avez répondu à l’enquête.")
-    screenshot(page, "18-thanks")
+    expect(main).to_contain_text("Merci, vous avez répondu à l’enquête.")
+    screenshot(page, "20-thanks")
 
+    # After-sales: a computer that fails, reported from the list of devices received.
+    page.get_by_text(f"{len(SHIPPED)} appareils reçus").click()
+    page.get_by_role("link", name=f"signaler une panne ({COMPUTER_SERIALS[0]})").click()
+    expect(page).to_have_url(re.compile(r"/sav/nouveau/\?item=\d+$"))
+    expect(page.get_by_label("Matériel concerné")).to_have_value(
+        str(Item.objects.get(serial_number=COMPUTER_SERIALS[0]).pk)
+    )
+    page.get_by_label("Objet").fill(TICKET_SUBJECT)
+    page.get_by_label("Description du problème").fill("Depuis lundi, plus d’image au démarrage.")
+    check_a11y(page, "SAV (nouvelle demande)")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page).to_have_url(re.compile(r"/sav/\d+/$"))
+    expect_message(page, "Votre demande est enregistrée : le SAV vous répond.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TICKET_SUBJECT)
+    check_a11y(page, "SAV (demande ouverte)")
+    screenshot(page, "21-ticket")
+
+    # --- the database --------------------------------------------------------------------
+    call.refresh_from_db()
     application.refresh_from_db()
-    agreement = Agreement.objects.get(application=application)
+    agreement.refresh_from_db()
+    allocation.refresh_from_db()
+    shipment.refresh_from_db()
+    assert call.status == CallStatus.DECIDED and call.results_published_at is not None
+    assert application.status == ApplicationStatus.SELECTED
     assert agreement.status == AgreementStatus.SIGNED
     assert agreement.signer_name == "Camille Durand" and agreement.signed_by == user
-    allocation = application.allocation
-    assert allocation.status == AllocationStatus.DELIVERED
-    assert allocation.shipment.status == ShipmentStatus.DELIVERED
-    assert set(
-        allocation.shipment.allocations.values_list(
-            "lines__allocated_items__item__status", flat=True
-        )
-    ) == {ItemStatus.DELIVERED}
+    assert agreement.signed_document_sha256 == pdf_document.sha256
+    assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == shipment
+    assert shipment.status == ShipmentStatus.RECEIVED and shipment.confirmed_by == user
+    assert (shipment.carrier, shipment.tracking_number, shipment.parcels) == (
+        CARRIER,
+        TRACKING,
+        2,
+    )
+    statuses = dict(Item.objects.values_list("serial_number", "status"))
+    assert statuses == {
+        **dict.fromkeys(SHIPPED, ItemStatus.DELIVERED),
+        SPARE_COMPUTER: ItemStatus.IN_STOCK,
+    }
     assert allocation.invoices.filter(kind=InvoiceKind.INVOICE).count() == 1
     answer = SurveyAnswer.objects.get(application=application)
     assert (answer.satisfaction, answer.equipment_quality, answer.ease_of_installation) == (
@@ -450,4 +661,48 @@ def test_new_staff_member_applies_and_follows_up_in_french(
     assert answer.after_sales_responsiveness is None
     assert answer.opened_mediation_space is True
     assert answer.answered_by == user
-    assert len(check_a11y.checked) == 16
+    ticket = SupportTicket.objects.get()
+    assert ticket.centre == centre and ticket.item.serial_number == COMPUTER_SERIALS[0]
+    assert ticket.allocation == allocation
+
+    # The centre's e-mails, each step in order, in French.
+    subjects = [m.subject for m in mailoutbox if m.to == [EMAIL]]
+    expected = [
+        "Candidature reçue",
+        "Résultat de votre candidature",
+        f"Votre convention n° {agreement.number} est prête à signer",
+        f"Convention n° {agreement.number} signée",
+        "Votre attribution est confirmée",
+        f"Votre matériel est en route – expédition {shipment.reference}",
+        "Votre avis sur le matériel reçu",
+    ]
+    positions = [
+        next((i for i, subject in enumerate(subjects) if subject.startswith(start)), None)
+        for start in expected
+    ]
+    assert None not in positions and positions == sorted(positions), subjects
+    outcome = next(m for m in mailoutbox if m.subject.startswith("Résultat de votre"))
+    assert "est retenue par le comité" in outcome.body
+    notice = next(m for m in mailoutbox if m.subject.startswith("Votre matériel est en route"))
+    assert TRACKING in notice.body and all(serial in notice.body for serial in SHIPPED)
+    assert check_a11y.checked == [
+        "connexion",
+        "tableau de bord",
+        "mon centre",
+        "fiche du centre (formulaire)",
+        "appels ouverts",
+        "détail de l’appel",
+        "étape 1 – le projet",
+        "étape 2 – le matériel demandé",
+        "étape 3 – pièces jointes",
+        "étape 4 – vérifier et déposer",
+        "candidature déposée",
+        "tableau de bord (déposée)",
+        "suivi (convention à signer)",
+        "convention",
+        "suivi (expédié)",
+        "suivi (reçu)",
+        "enquête de satisfaction",
+        "SAV (nouvelle demande)",
+        "SAV (demande ouverte)",
+    ]

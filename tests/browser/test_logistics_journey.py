@@ -1,11 +1,16 @@
 """The logistics journey in a real browser (French), with axe checks (issue 6).
 
-A logistics staff member logs into the admin, imports a refurbisher's batch of three
+A logistics staff member logs into the admin, imports a refurbisher's batch of four
 computers (CSV, with their erasure records), scans two of them for a centre's allocation,
 creates the shipment, sets the carrier and tracking number, prints the shipment sheet (PDF)
-and marks it shipped: the centre gets an e-mail with the tracking number. The centre's
-referent then confirms reception in the portal, serial by serial. Last, the item's journey
-page tells its story, and the spare computer is taken back for recycling.
+and marks it shipped: the centre gets an e-mail with the tracking number. Logistics record
+the carrier's delivery; the centre's referent then checks the parcel in the portal, serial by
+serial (nothing ticked in advance, an empty form refused): one computer is missing, which
+records an incident. Logistics settle it by sending the missing one again (a third computer,
+scanned, in a shipment of its own), which the centre receives. Last, the item's journey page
+tells its story, and the spare computer is taken back for recycling. Only the starting data
+(the decided call, the centre's signed agreement and proposed allocation, the people) comes
+from factories: after the first page, nothing but the browser changes the database.
 """
 
 import csv
@@ -20,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from appels.models import ApplicationStatus, CallStatus
+from appels.models import AgreementStatus, ApplicationStatus, CallStatus
 from centres.models import Partner
 from centres.roles import LOGISTICS
 from equipements.models import (
@@ -28,6 +33,7 @@ from equipements.models import (
     InvoiceKind,
     Item,
     ItemStatus,
+    Settlement,
     Shipment,
     ShipmentStatus,
 )
@@ -42,6 +48,7 @@ from tests.browser.conftest import (
 from tests.browser.test_review_journey import admin_log_in, expect_admin_message
 from tests.factories import (
     PASSWORD,
+    AgreementFactory,
     AllocationFactory,
     ApplicationFactory,
     BatchFactory,
@@ -65,11 +72,14 @@ SITE = "Espace de vie sociale des Tilleuls"
 PACK = "Pack informatique reconditionné"
 BATCH = "LOT-2013-042"
 REFURBISHER = "Ateliers du Bocage"
-SERIALS = ("CZC2013A001", "CZC2013A002", "CZC2013A003")
-SHIPPED = SERIALS[:2]  # the allocation needs two computers; the third one stays in stock
-SPARE = SERIALS[2]
+SERIALS = ("CZC2013A001", "CZC2013A002", "CZC2013A003", "CZC2013A004")
+SHIPPED = SERIALS[:2]  # the allocation needs two computers
+RECEIVED, MISSING = SHIPPED  # the centre finds one of them in the parcel
+REPLACEMENT = SERIALS[2]  # sent again for the missing one
+SPARE = SERIALS[3]  # stays in stock, then goes to recycling
 CARRIER = "Colissimo"
 TRACKING = "6A12345678901"
+RESHIPMENT_TRACKING = "6A12345678902"
 RECYCLER = "Ecosystem, Lyon"
 
 
@@ -83,9 +93,10 @@ def with_password(user):
 
 
 def make_allocation_and_people():
-    """A decided call offering PACK (one computer per pack), the selected application of a
-    centre (one site, one referent) with a proposed allocation of two packs, the device
-    model and the refurbisher's batch the file refers to, and a logistics staff member."""
+    """A decided call offering PACK (one computer per pack, confirmed once the agreement is
+    signed), the selected application of a centre (one site, one referent) with its signed
+    agreement and the allocation of two packs its publication proposed, the device model
+    and the refurbisher's batch the file refers to, and a logistics staff member."""
     now = timezone.now()
     call = CallFactory(
         status=CallStatus.DECIDED,
@@ -93,6 +104,8 @@ def make_allocation_and_people():
         closes_at=now - timedelta(days=60),
         review_ends_at=now - timedelta(days=40),
         results_published_at=now - timedelta(days=30),
+        confirm_after_signature=True,
+        invoice_on_delivery=True,
         offers=0,
         criteria=0,
     )
@@ -107,6 +120,7 @@ def make_allocation_and_people():
     application = ApplicationFactory(
         call=call, centre=centre, site=site, status=ApplicationStatus.SELECTED, lines=2
     )
+    AgreementFactory(application=application, status=AgreementStatus.SIGNED)
     allocation = AllocationFactory(application=application, lines=2)
     assert sum(line.device_count for line in allocation.lines.all()) == len(SHIPPED)
 
@@ -249,7 +263,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     page.get_by_role("button", name="Confirmer l’importation").click()
 
     expect(page).to_have_url(base + reverse("admin:equipements_item_changelist"))
-    expect_admin_message(page, "Importation terminée: 3 nouveaux")
+    expect_admin_message(page, f"Importation terminée: {len(SERIALS)} nouveaux")
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(len(SERIALS))
     for serial in SERIALS:
@@ -333,7 +347,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     text = pdf_text(sheet)
     for expected in (shipment.reference, CENTRE, CARRIER, TRACKING, *SHIPPED):
         assert expected in text, f"{expected!r} missing from the shipment sheet"
-    assert SPARE not in text
+    assert SPARE not in text and REPLACEMENT not in text
     document = Document.objects.get(kind=DocumentKind.SHIPMENT_SHEET, object_id=shipment.pk)
     assert document.status == DocumentStatus.READY
     screenshot(page, "logistics-11-sheet-ready")
@@ -348,10 +362,25 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     screenshot(page, "logistics-12-shipped")
     shipment.refresh_from_db()
     assert shipment.status == ShipmentStatus.SHIPPED
-    notices = [m for m in mailoutbox if REFERENT_EMAIL in m.to]
-    assert len(notices) == 1, [(m.to, m.subject) for m in mailoutbox]
-    assert TRACKING in notices[0].body
-    assert all(serial in notices[0].body for serial in SHIPPED)
+    # The centre heard of the confirmation, then of the parcel (one e-mail each).
+    subjects = [m.subject for m in mailoutbox if m.to == [REFERENT_EMAIL]]
+    assert len(subjects) == 2 and subjects[0].startswith("Votre attribution est confirmée")
+    assert subjects[1] == f"Votre matériel est en route – expédition {shipment.reference}"
+    notice = next(m for m in mailoutbox if m.subject == subjects[1])
+    assert TRACKING in notice.body
+    assert all(serial in notice.body for serial in SHIPPED)
+
+    # The carrier delivered: a fact of its own, recorded by logistics; nothing received yet.
+    tick_row(page, shipment.reference)
+    run_action(page, "Marquer livrée par le transporteur")
+    expect_admin_message(page, f"{shipment.reference} : livrée ; le centre confirme la réception")
+    expect(row).to_contain_text("livrée par le transporteur")
+    screenshot(page, "logistics-13-delivered-by-carrier")
+    shipment.refresh_from_db()
+    allocation.refresh_from_db()
+    assert shipment.status == ShipmentStatus.DELIVERED and shipment.received_at is None
+    assert allocation.status == AllocationStatus.SHIPPED
+    assert not allocation.invoices.exists()
     page.context.close()
 
     # --- the centre's referent: reception ----------------------------------------------------
@@ -365,6 +394,7 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     page.goto(base + reverse("equipements:follow_up", args=[allocation.application_id]))
     main = page.get_by_role("main")
     expect(main).to_contain_text(shipment.reference)
+    expect(main).to_contain_text("livrée par le transporteur")
     expect(main).to_contain_text(CARRIER)
     expect(main).to_contain_text(TRACKING)
     reception = page.locator("form").filter(
@@ -372,18 +402,95 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     )
     boxes = reception.get_by_role("checkbox")
     expect(boxes).to_have_count(len(SHIPPED))
-    for serial in SHIPPED:
-        box = reception.get_by_role("checkbox", name=re.compile(re.escape(serial)))
-        box.check()
-        expect(box).to_be_checked()
-    check_a11y_in(page, "suivi (expédié)", "body")
-    screenshot(page, "logistics-13-reception")
-    page.get_by_role("button", name="Confirmer la réception").click()
+    # Nothing is ticked in advance, and an empty form is refused, next to the boxes.
+    for n in range(len(SHIPPED)):
+        expect(boxes.nth(n)).not_to_be_checked()
+    confirm = page.get_by_role("button", name="Confirmer la réception")
+    confirm.click()
+    expect(reception).to_contain_text(
+        "Cochez chaque matériel reçu, ou décrivez le problème si le colis n’est pas arrivé."
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.DELIVERED and shipment.received_at is None
+    # One computer is in the parcel, the other one is not: only the first is ticked.
+    box = reception.get_by_role("checkbox", name=re.compile(re.escape(RECEIVED)))
+    box.check()
+    expect(box).to_be_checked()
+    check_a11y_in(page, "suivi (livré par le transporteur)", "body")
+    screenshot(page, "logistics-14-reception-one-missing")
+    confirm.click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Le problème est signalé à la logistique, qui vous recontacte."
+    )
+    problem = main.locator(".alert-warning").filter(has_text="Problème signalé")
+    expect(problem).to_contain_text(f"Non reçus : {MISSING}.")
+    expect(problem).to_contain_text("La logistique s’en occupe")
+    check_a11y_in(page, "suivi (incident)", "body")
+    screenshot(page, "logistics-15-incident")
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.INCIDENT and shipment.missing_serials == [MISSING]
+    assert mailoutbox[-1].subject == f"Incident enregistré – expédition {shipment.reference}"
+    assert mailoutbox[-1].to == [REFERENT_EMAIL]
+
+    # --- logistics: the missing computer is sent again --------------------------------------
+    warehouse = new_context().new_page()
+    warehouse.set_default_timeout(15_000)
+    admin_log_in(warehouse, base, LOGISTICS_EMAIL)
+    warehouse.goto(base + reverse("admin:equipements_shipment_changelist"))
+    row = warehouse.locator("#result_list tbody tr").filter(has_text=shipment.reference)
+    expect(row).to_contain_text("incident")
+    tick_row(warehouse, shipment.reference)
+    run_action(warehouse, "Incident : réexpédier les manquants")
+    expect_admin_message(warehouse, "les attributions concernées repassent en préparation")
+    warehouse.goto(base + reverse("admin:equipements_allocation_changelist"))
+    row = warehouse.locator("#result_list tbody tr").filter(has_text=CENTRE)
+    expect(row).to_contain_text("confirmée")
+    row.get_by_role("link", name="Scanner").click()
+    expect(warehouse.locator("#id_serial")).to_be_focused()
+    warehouse.keyboard.type(REPLACEMENT)
+    warehouse.keyboard.press("Enter")
+    expect_admin_message(warehouse, f"{REPLACEMENT} ajouté.")
+    expect(warehouse.get_by_role("status")).to_contain_text("Tout est préparé")
+    warehouse.get_by_role(
+        "link", name="Créer l’expédition depuis les attributions préparées"
+    ).click()
+    tick_row(warehouse, CENTRE)
+    run_action(warehouse, "Créer les expéditions (une par site de réception)")
+    expect_admin_message(warehouse, "Expéditions créées : EXP-")
+    reshipment = Shipment.objects.exclude(pk=shipment.pk).get()
+    assert reshipment.reshipment_of == shipment
+    warehouse.goto(base + reverse("admin:equipements_shipment_change", args=[reshipment.pk]))
+    warehouse.get_by_label("Transporteur").fill(CARRIER)
+    warehouse.get_by_label("N° de suivi").fill(RESHIPMENT_TRACKING)
+    warehouse.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(warehouse, "a été modifié")
+    tick_row(warehouse, reshipment.reference)
+    run_action(warehouse, "Marquer expédiée")
+    expect_admin_message(warehouse, f"{reshipment.reference} : expédiée.")
+    tick_row(warehouse, reshipment.reference)
+    run_action(warehouse, "Marquer livrée par le transporteur")
+    expect_admin_message(warehouse, f"{reshipment.reference} : livrée")
+    rows = warehouse.locator("#result_list tbody tr")
+    expect(rows.filter(has_text=shipment.reference)).to_contain_text("incident")
+    expect(rows.filter(has_text=reshipment.reference)).to_contain_text("livrée par le transporteur")
+    check_a11y_in(warehouse, "expéditions (réexpédition)")
+    screenshot(warehouse, "logistics-16-reshipped")
+    warehouse.context.close()
+
+    # --- the centre receives the computer sent again ------------------------------------------
+    page.reload()
+    expect(main).to_contain_text(reshipment.reference)
+    expect(main).to_contain_text(RESHIPMENT_TRACKING)
+    boxes = reception.get_by_role("checkbox")
+    expect(boxes).to_have_count(1)
+    box = reception.get_by_role("checkbox", name=re.compile(re.escape(REPLACEMENT)))
+    expect(box).not_to_be_checked()
+    box.check()
+    confirm.click()
     expect(page.get_by_role("status")).to_contain_text("Réception confirmée. Merci !")
-    expect(main).to_contain_text("livrée")
-    expect(main).to_contain_text("2 appareils livrés")
-    check_a11y_in(page, "suivi (livré)", "body")
-    screenshot(page, "logistics-14-delivered")
+    expect(main).to_contain_text("réception confirmée")
+    check_a11y_in(page, "suivi (reçu)", "body")
+    screenshot(page, "logistics-17-received")
     page.context.close()
 
     # --- logistics again: an item's journey, the spare one's end of life ---------------------
@@ -392,19 +499,19 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     admin_log_in(page, base, LOGISTICS_EMAIL)
     page.goto(base + reverse("admin:equipements_item_changelist"))
     rows = page.locator("#result_list tbody tr")
-    rows.filter(has_text=SHIPPED[0]).get_by_role("link", name="Parcours").click()
+    rows.filter(has_text=REPLACEMENT).get_by_role("link", name="Parcours").click()
     expect(page).to_have_url(
-        base + reverse("admin:equipements_item_journey", args=[items[SHIPPED[0]].pk])
+        base + reverse("admin:equipements_item_journey", args=[items[REPLACEMENT].pk])
     )
     content = page.locator("#content-main")
     expect(content).to_contain_text("livré")
     expect(content).to_contain_text(BATCH)
     expect(content).to_contain_text("Effacement certifié NIST 800-88")
-    shipped_row = content.locator("tr").filter(has_text=shipment.reference)
+    shipped_row = content.locator("tr").filter(has_text=reshipment.reference)
     expect(shipped_row).to_contain_text(CENTRE)
-    expect(shipped_row).to_contain_text("livrée")
+    expect(shipped_row).to_contain_text("réception confirmée")
     check_a11y_in(page, "parcours du matériel")
-    screenshot(page, "logistics-15-item-journey")
+    screenshot(page, "logistics-18-item-journey")
 
     page.goto(base + reverse("admin:equipements_item_changelist"))
     tick_row(page, SPARE)
@@ -414,23 +521,27 @@ def test_logistics_imports_picks_ships_and_the_centre_confirms_reception(
     expect(page.get_by_label("Repris le")).to_have_value(timezone.localdate().isoformat())
     page.get_by_label("Filière de recyclage").fill(RECYCLER)
     check_a11y_in(page, "reprise pour recyclage")
-    screenshot(page, "logistics-16-end-of-life")
+    screenshot(page, "logistics-19-end-of-life")
     page.get_by_role("button", name="Enregistrer la reprise").click()
     expect_admin_message(page, f"{SPARE} : repris pour recyclage.")
     expect(page.locator("#result_list tbody tr").filter(has_text=SPARE)).to_contain_text(
         "repris pour recyclage"
     )
-    screenshot(page, "logistics-17-recycled")
+    screenshot(page, "logistics-20-recycled")
 
     # --- the database --------------------------------------------------------------------
     shipment.refresh_from_db()
+    reshipment.refresh_from_db()
     allocation.refresh_from_db()
-    assert shipment.status == ShipmentStatus.DELIVERED and shipment.confirmed_by == referent
-    assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == shipment
+    assert shipment.status == ShipmentStatus.INCIDENT and shipment.settled_at is not None
+    assert shipment.settlement == Settlement.RESHIPPED and shipment.confirmed_by == referent
+    assert reshipment.status == ShipmentStatus.RECEIVED and reshipment.confirmed_by == referent
+    assert allocation.status == AllocationStatus.DELIVERED and allocation.shipment == reshipment
     statuses = dict(Item.objects.values_list("serial_number", "status"))
     assert statuses == {
-        SHIPPED[0]: ItemStatus.DELIVERED,
-        SHIPPED[1]: ItemStatus.DELIVERED,
+        RECEIVED: ItemStatus.DELIVERED,
+        MISSING: ItemStatus.LOST,
+        REPLACEMENT: ItemStatus.DELIVERED,
         SPARE: ItemStatus.RECYCLED,
     }
     spare = Item.objects.get(serial_number=SPARE)

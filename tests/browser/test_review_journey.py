@@ -4,7 +4,10 @@ A reviewer logs into the admin, finds their two applications "à faire", scores 
 weighted total updates as they type), renders them one after the other with "Enregistrer
 et passer au dossier suivant"; then a programme manager opens the committee page, applies
 the proposal (by rank, within the stock and the per-centre cap) and publishes; the public
-results page lists the two selected centres and each centre gets one e-mail.
+results page lists the two selected centres, each centre gets one e-mail, and the two
+selected applications appear in the chain list with the allocation publication proposed.
+Only the starting data comes from factories: after the first page, nothing but the browser
+changes the database.
 """
 
 import re
@@ -25,6 +28,7 @@ from appels.models import (
     ReviewStatus,
 )
 from centres.roles import PROGRAMME_MANAGERS
+from equipements.models import Allocation, AllocationStatus
 from tests.browser.conftest import BLOCKING_IMPACTS, _format_violations, inject_axe
 from tests.factories import (
     PASSWORD,
@@ -33,6 +37,7 @@ from tests.factories import (
     CallOfferFactory,
     CentreFactory,
     CriterionFactory,
+    ItemFactory,
     MembershipFactory,
     PackTypeFactory,
     ReviewerFactory,
@@ -68,8 +73,8 @@ def with_password(user):
 
 def make_call_in_review():
     """A call in review (closed 5 days ago, review until in 10 days), two weighted
-    criteria, one offer of STOCK packs capped at CAP per centre, three submitted
-    applications (one staff member each), and the reviews:
+    criteria, one offer of STOCK packs capped at CAP per centre (and as many computers in
+    stock), three submitted applications (one staff member each), and the reviews:
 
     - our reviewer has Tilleuls and Glycines to do (assigned, nothing written yet);
     - a second reviewer has rendered all three, a third one Acacias only.
@@ -90,6 +95,7 @@ def make_call_in_review():
         quantity_available=STOCK,
         per_centre_cap=CAP,
     )
+    ItemFactory.create_batch(STOCK, pack_type=offer.pack_type)  # one computer per pack
     quality = CriterionFactory(
         call=call, name=QUALITY, weight=Decimal("2"), max_score=5, position=1
     )
@@ -318,7 +324,11 @@ def test_reviewer_scores_two_applications_then_committee_selects_and_publishes(
         expect(row).to_contain_text(proposal)
     stock = page.locator("table.ranking-stock tbody tr")
     expect(stock).to_have_count(1)
-    expect(stock.locator("td")).to_have_text([PACK, str(STOCK), str(CAP), "0", str(STOCK)])
+    # Offered, cap, granted, left to grant; devices in stock, reserved, packs they make.
+    expect(stock.locator("td")).to_have_text(
+        [PACK, str(STOCK), str(CAP), "0", str(STOCK), str(STOCK), "0", str(STOCK)]
+    )
+    expect(page.locator("ul.stock-warnings")).to_have_count(0)
     check_a11y_in(page, "classement (avant décision)")
     screenshot(page, "review-08-committee")
 
@@ -328,7 +338,9 @@ def test_reviewer_scores_two_applications_then_committee_selects_and_publishes(
     expect(page.get_by_label(f"Décision pour {GLYCINES[0]}")).to_have_value("selected")
     expect(page.get_by_label(f"Décision pour {ACACIAS[0]}")).to_have_value("waitlisted")
     expect(page.locator(f"#a{tilleuls.pk}-line{offer.pk}")).to_have_value(str(CAP))
-    expect(stock.locator("td")).to_have_text([PACK, str(STOCK), str(CAP), str(STOCK), "0"])
+    expect(stock.locator("td")).to_have_text(
+        [PACK, str(STOCK), str(CAP), str(STOCK), "0", str(STOCK), "0", str(STOCK)]
+    )
     check_a11y_in(page, "classement (proposition appliquée)")
     screenshot(page, "review-09-proposal-applied")
 
@@ -349,6 +361,18 @@ def test_reviewer_scores_two_applications_then_committee_selects_and_publishes(
     expect(main.get_by_role("cell", name=GLYCINES[0], exact=True)).to_be_visible()
     expect(main).not_to_contain_text(ACACIAS[0])
     screenshot(page, "review-11-public-results")
+
+    # Publication proposed each selected application's allocation: the chain list shows
+    # the two, the agreement to issue next.
+    page.goto(base + reverse("admin:equipements_selectedapplication_changelist"))
+    chain = page.locator("#result_list tbody tr")
+    expect(chain).to_have_count(2)
+    for name in (TILLEULS[0], GLYCINES[0]):
+        row = chain.filter(has_text=name)
+        expect(row).to_contain_text("proposée")
+        expect(row).to_contain_text("convention à émettre")
+    check_a11y_in(page, "suivi des candidatures retenues")
+    screenshot(page, "review-12-chain")
 
     # --- the database ------------------------------------------------------------------------
     call.refresh_from_db()
@@ -375,6 +399,15 @@ def test_reviewer_scores_two_applications_then_committee_selects_and_publishes(
     assert decisions.count() == 3
     assert all(d.published_at is not None and d.decided_by == manager for d in decisions)
     assert all(d.notified_at is not None for d in decisions)
+    allocations = Allocation.objects.filter(application__call=call)
+    assert {a.application_id: a.status for a in allocations} == {
+        tilleuls.pk: AllocationStatus.PROPOSED,
+        glycines.pk: AllocationStatus.PROPOSED,
+    }
+    assert all(
+        [(line.offer_id, line.quantity) for line in a.lines.all()] == [(offer.pk, CAP)]
+        for a in allocations
+    )
 
     # Exactly one e-mail per applicant (one staff member each), with its outcome.
     staff = {
