@@ -1,0 +1,411 @@
+"""The whole operation through the screens only, in a real browser (French).
+
+Starting data come from factories: the people and their roles, two centres with a site and a
+referent each, the operator (with its SIRET) and the refurbisher, the pack type and the
+device model. After that every step is a click, a form or an automatic consequence of one:
+
+1. a programme manager creates the call in the admin (offer, grid, dates, operator) and
+   opens it;
+2. two centres' referents apply in the portal (the four-step form) and submit;
+3. the manager moves the deadline to a past moment (the call's form), closes the call,
+   designates the reviewers; each reviewer scores their application;
+4. the committee page applies the proposal and publishes: the allocations are proposed;
+5. the chain list issues the agreements, the referent signs in the portal, the chain list
+   confirms the allocation;
+6. logistics import a batch (CSV), scan, create the shipment, set carrier and tracking
+   number, print the sheet (PDF), mark it shipped;
+7. the carrier delivers; the centre ticks all but one serial: an incident, settled by
+   re-shipping a scanned spare; the centre ticks it and the invoice appears;
+8. the centre answers the survey and opens an after-sales ticket; logistics answer and
+   decide a replacement, shipped in its own shipment; the centre confirms its receipt;
+9. the impact dashboard, recomputed, shows the call's delivered devices and the ticket.
+
+No service call, no ORM write after the factories: the database is only read to assert.
+"""
+
+import csv
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from appels.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    PackType,
+    Review,
+    ReviewStatus,
+)
+from centres.models import Partner, Site
+from centres.roles import LOGISTICS, PROGRAMME_MANAGERS
+from equipements.models import (
+    Allocation,
+    AllocationStatus,
+)
+from tests.browser.screens import (
+    admin_log_in,
+    autocomplete,
+    expect_admin_message,
+    expect_portal_message,
+    new_page,
+    portal_log_in,
+    run_action,
+    tick_row,
+    with_password,
+)
+from tests.factories import (
+    CentreFactory,
+    DeviceModelFactory,
+    MembershipFactory,
+    PackTypeFactory,
+    PartnerFactory,
+    ReviewerFactory,
+    SiteFactory,
+    UserFactory,
+    siret_for,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MANAGER = "sacha.moreau@programme.example.org"
+LOGISTICIAN = "morgan.lefebvre@logistique.example.org"
+REVIEWERS = ("dominique.leroy@evaluation.example.org", "alex.garnier@evaluation.example.org")
+OPERATOR = "Solidatech"
+OPERATOR_SIRET = siret_for(424_242)
+REFURBISHER = "Ateliers du Bocage"
+PACK = "Pack informatique reconditionné"
+MANUFACTURER, MODEL = "HP", "Compaq 6000 Pro"
+
+TITLE = "Mon centre social numérique et durable"
+EDITION = "2012–2013"
+SLUG = "mon-centre-social-numerique-et-durable"  # prepopulated from the title
+STOCK, PRICE, CAP = 3, "90.00", 2  # a number input takes a dot
+QUALITY = "Qualité du projet"  # weight 2, out of 5
+AUDIENCE = "Publics éloignés du numérique"  # weight 1, out of 10
+
+# (centre, site, referent's e-mail, first name, last name, packs asked, project title)
+TILLEULS = (
+    "Centre social des Tilleuls",
+    "Espace de vie sociale des Tilleuls",
+    "camille.durand@tilleuls.example.org",
+    "Camille",
+    "Durand",
+    2,
+    "Un atelier numérique ouvert à tous au cœur du quartier",
+)
+GLYCINES = (
+    "Maison de quartier des Glycines",
+    "Antenne des Glycines",
+    "noa.fabre@glycines.example.org",
+    "Noa",
+    "Fabre",
+    1,
+    "Des tablettes pour les familles du quartier",
+)
+
+BATCH = "LOT-2013-042"
+SERIALS = ("CZC2013A001", "CZC2013A002", "CZC2013A003", "CZC2013A004")
+FIRST_PICK = SERIALS[:2]  # Tilleuls' two packs
+LOST = SERIALS[1]  # left unticked at reception
+SPARE = SERIALS[2]  # re-shipped after the incident
+REPLACEMENT = SERIALS[3]  # the after-sales replacement of FIRST_PICK[0]
+CARRIER, TRACKING = "Colissimo", "6A12345678901"
+RESHIP_TRACKING = "6A12345678902"
+REPLACEMENT_TRACKING = "8R4200000001"
+
+
+def shot(screenshot, page, step, name):
+    return screenshot(page, f"whole-{step:02d}-{name}")
+
+
+# --- starting data (factories) -----------------------------------------------------------
+
+
+def make_people_and_partners():
+    """People with their roles, two centres (one site, one referent each), the operator and
+    the refurbisher, the pack type the call will offer and the refurbished device model."""
+    manager = with_password(
+        UserFactory(email=MANAGER, is_staff=True, first_name="Sacha", last_name="Moreau")
+    )
+    manager.groups.add(Group.objects.get(name=PROGRAMME_MANAGERS))
+    logistician = with_password(
+        UserFactory(email=LOGISTICIAN, is_staff=True, first_name="Morgan", last_name="Lefebvre")
+    )
+    logistician.groups.add(Group.objects.get(name=LOGISTICS))
+    for email, (first, last) in zip(
+        REVIEWERS, (("Dominique", "Leroy"), ("Alex", "Garnier")), strict=True
+    ):
+        with_password(ReviewerFactory(email=email, first_name=first, last_name=last))
+    for name, site, email, first, last, _packs, _title in (TILLEULS, GLYCINES):
+        centre = CentreFactory(name=name)
+        SiteFactory(centre=centre, name=site)
+        referent = with_password(UserFactory(email=email, first_name=first, last_name=last))
+        MembershipFactory(user=referent, centre=centre, is_referent=True, role="directrice")
+    PartnerFactory(name=OPERATOR, kind=Partner.Kind.OPERATOR, siret=OPERATOR_SIRET)
+    PartnerFactory(name=REFURBISHER, kind=Partner.Kind.REFURBISHER)
+    PackTypeFactory(name=PACK, kind=PackType.Kind.DESKTOP, units_per_pack=1)
+    DeviceModelFactory(manufacturer=MANUFACTURER, name=MODEL)
+
+
+def write_batch_csv(path):
+    """The refurbisher's spreadsheet, as CSV: four computers with their erasure, one lot."""
+    erased_on = (timezone.localdate() - timedelta(days=7)).strftime("%d/%m/%Y")
+    header = [
+        "numero_de_serie",
+        "numero_inventaire",
+        "fabricant",
+        "modele",
+        "type_de_pack",
+        "grade",
+        "provenance",
+        "caracteristiques",
+        "effacement_methode",
+        "effacement_date",
+        "effacement_operateur",
+        "lot",
+    ]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for n, serial in enumerate(SERIALS, start=1):
+            writer.writerow(
+                [
+                    serial,
+                    f"INV-2013-{n:04d}",
+                    MANUFACTURER,
+                    MODEL,
+                    PACK,
+                    "A",
+                    "reconditionné",
+                    "Core 2 Duo E8400, 4 Go, SSD 120 Go",
+                    "Effacement certifié NIST 800-88",
+                    erased_on,
+                    REFURBISHER,
+                    BATCH,
+                ]
+            )
+    return path
+
+
+# --- the screens, step by step -----------------------------------------------------------
+
+
+def fill_datetime(page, field, moment):
+    """The admin's split date and time inputs (French formats), in the site's time zone."""
+    local = timezone.localtime(moment)
+    page.locator(f"#id_{field}_0").fill(local.strftime("%d/%m/%Y"))
+    page.locator(f"#id_{field}_1").fill(local.strftime("%H:%M:%S"))
+
+
+def add_inline_row(page, prefix):
+    """Click the inline's "Ajouter…" link; returns the new row."""
+    group = page.locator(f"#{prefix}-group")
+    rows = group.locator(f"tr.dynamic-{prefix}")
+    count = rows.count()
+    group.locator(".add-row a").click()
+    expect(rows).to_have_count(count + 1)
+    return page.locator(f"#{prefix}-{count}")
+
+
+def create_and_open_call(page, base, screenshot):
+    """Step 1: the call's form (offer, grid, dates, operator), saved, then opened."""
+    now = timezone.now()
+    page.goto(base + reverse("admin:appels_call_add"))
+    page.locator("#id_title").fill(TITLE)
+    page.locator("#id_edition").fill(EDITION)
+    page.locator("#id_summary").fill("Des ordinateurs reconditionnés à prix solidaire.")
+    expect(page.locator("#id_slug")).to_have_value(SLUG)
+    fill_datetime(page, "opens_at", now - timedelta(days=1))
+    fill_datetime(page, "closes_at", now + timedelta(days=30))
+    fill_datetime(page, "review_ends_at", now + timedelta(days=60))
+    page.locator("#id_reviewers_per_application").fill("1")
+
+    offer = add_inline_row(page, "offers")
+    autocomplete(page, offer, PACK)
+    offer.locator("input[name$=quantity_available]").fill(str(STOCK))
+    offer.locator("input[name$=solidarity_price]").fill(PRICE)
+    offer.locator("input[name$=per_centre_cap]").fill(str(CAP))
+
+    for position, (name, weight, maximum) in enumerate(
+        ((QUALITY, "2", 5), (AUDIENCE, "1", 10)), start=1
+    ):
+        criterion = add_inline_row(page, "criteria")
+        criterion.locator("input[name$=position]").fill(str(position))
+        criterion.locator("input[name$=-name]").fill(name)
+        criterion.locator("input[name$=weight]").fill(weight)
+        criterion.locator("input[name$=max_score]").fill(str(maximum))
+
+    partner = add_inline_row(page, "call_partners")
+    autocomplete(page, partner, OPERATOR)
+    partner.locator("select[name$=role]").select_option(label="opérateur")
+    shot(screenshot, page, 1, "call-form")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(page, "a été ajouté avec succès")
+
+    call = Call.objects.get(slug=SLUG)
+    assert call.status == CallStatus.DRAFT
+    tick_row(page, TITLE)
+    run_action(page, "Ouvrir aux candidatures")
+    expect_admin_message(page, f"« {call} » est ouvert aux candidatures.")
+    shot(screenshot, page, 1, "call-opened")
+    call.refresh_from_db()
+    assert call.status == CallStatus.OPEN
+    offer = call.offers.get()
+    assert (offer.pack_type.name, offer.quantity_available, offer.per_centre_cap) == (
+        PACK,
+        STOCK,
+        CAP,
+    )
+    assert offer.solidarity_price == Decimal("90.00")
+    assert list(call.criteria.values_list("name", "weight", "max_score")) == [
+        (QUALITY, Decimal("2"), 5),
+        (AUDIENCE, Decimal("1"), 10),
+    ]
+    assert call.call_partners.get().partner.siret == OPERATOR_SIRET
+    return call
+
+
+def apply(page, base, call, centre, screenshot):
+    """Step 2: a referent's application, the four steps, then submission."""
+    name, site, _email, _first, _last, packs, title = centre
+    page.goto(base + reverse("appels:call_detail", args=[call.slug]))
+    page.get_by_role("button", name="Commencer ma candidature").click()
+    expect(page).to_have_url(re.compile(r"/candidatures/\d+/etape/projet/$"))
+    page.get_by_label("Titre du projet").fill(title)
+    page.get_by_label("Résumé du projet").fill(f"Le projet numérique de {name}.")
+    page.get_by_label("Publics visés").fill("Seniors, demandeurs d’emploi, familles")
+    page.get_by_label("Nombre de bénéficiaires attendus").fill("120")
+    page.get_by_label("Activités prévues").fill("Ateliers hebdomadaires, accès libre accompagné")
+    page.get_by_label("Ouvre un espace de médiation numérique").check()
+    page.get_by_label("Partenaires du projet").fill("Médiathèque municipale")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    expect(page).to_have_url(re.compile(r"/etape/demande/$"))
+    page.get_by_label(f"{PACK} – nombre de packs").fill(str(packs))
+    page.get_by_label("Site de réception du matériel").select_option(
+        label=str(Site.objects.get(name=site))
+    )
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+
+    expect(page).to_have_url(re.compile(r"/etape/pieces/$"))
+    page.get_by_role("link", name="Continuer", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/etape/recapitulatif/$"))
+    expect(page.get_by_role("main")).to_contain_text(f"{packs} × {PACK}")
+    page.get_by_role("button", name="Déposer ma candidature").click()
+    expect_portal_message(page, "Votre candidature est déposée.")
+    shot(screenshot, page, 2, f"submitted-{'tilleuls' if centre is TILLEULS else 'glycines'}")
+    application = Application.objects.get(call=call, centre__name=name)
+    assert application.status == ApplicationStatus.SUBMITTED
+    return application
+
+
+def close_and_assign(page, base, call, screenshot):
+    """Step 3a: the deadline moved to a past moment on the call's form, the call closed to
+    applications, the reviewers designated automatically."""
+    page.goto(base + reverse("admin:appels_call_change", args=[call.pk]))
+    fill_datetime(page, "closes_at", timezone.now() - timedelta(minutes=1))
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(page, "a été modifié avec succès")
+    call.refresh_from_db()
+    assert call.closes_at < timezone.now() and call.status == CallStatus.OPEN
+
+    tick_row(page, TITLE)
+    run_action(page, "Clore les candidatures et lancer l’évaluation")
+    expect_admin_message(page, f"« {call} » est en évaluation.")
+    tick_row(page, TITLE)
+    run_action(page, "Désigner automatiquement les évaluateurs")
+    expect_admin_message(page, f"« {call} » : 2 dossier(s) confié(s) à des évaluateurs.")
+    shot(screenshot, page, 3, "reviewers-designated")
+    call.refresh_from_db()
+    assert call.status == CallStatus.REVIEW
+
+
+def score(page, reviewer_email, base, scores, screenshot):
+    """Step 3b: a reviewer's one application to do, scored and rendered."""
+    admin_log_in(page, base, reviewer_email)
+    page.goto(base + reverse("admin:appels_review_changelist") + "?todo=todo")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link").first.click()
+    expect(page.locator("output#review-total")).to_have_text("—")
+    for criterion, value in zip((QUALITY, AUDIENCE), scores, strict=True):
+        page.get_by_role("spinbutton", name=re.compile("^" + re.escape(criterion))).fill(str(value))
+    page.get_by_label("Commentaire").fill("Projet solide, public bien ciblé.")
+    page.get_by_label("Recommandation").select_option(label="retenir")
+    page.get_by_label("Rendre l’évaluation").check()
+    shot(screenshot, page, 3, f"review-{reviewer_email.split('.')[0]}")
+    page.get_by_role("button", name="Enregistrer et passer au dossier suivant").click()
+    expect_admin_message(page, "Vous avez tout évalué. Merci !")
+    page.context.close()
+
+
+def decide_and_publish(page, base, call, screenshot):
+    """Step 4: the committee page applies the proposal and publishes."""
+    page.goto(base + reverse("admin:appels_call_changelist"))
+    page.locator("#result_list tbody tr").filter(has_text=TITLE).get_by_role(
+        "link", name="Classement"
+    ).click()
+    expect(page).to_have_url(base + reverse("admin:appels_call_ranking", args=[call.pk]))
+    expect(page.locator("table.ranking-table tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Appliquer la proposition (par rang, dans le stock)").click()
+    expect_admin_message(page, "Proposition appliquée : 2 décision(s) enregistrée(s).")
+    for name in (TILLEULS[0], GLYCINES[0]):
+        expect(page.get_by_label(f"Décision pour {name}")).to_have_value("selected")
+    shot(screenshot, page, 4, "committee")
+    publish = page.locator("form.publish-form")
+    publish.get_by_label("Je confirme que le comité a décidé de toutes les candidatures.").check()
+    publish.get_by_role("button", name="Publier les résultats").click()
+    expect_admin_message(page, "Résultats publiés : chaque centre reçoit sa réponse par e-mail.")
+    shot(screenshot, page, 4, "published")
+    call.refresh_from_db()
+    assert call.status == CallStatus.DECIDED
+
+
+# --- the journey -------------------------------------------------------------------------
+
+
+def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
+    live_server, new_context, check_a11y, screenshot, browser_settings, mailoutbox, tmp_path
+):
+    # Documents are rendered in process when asked (agreement, sheets, invoice).
+    browser_settings.DOCUMENTS_RENDER_EAGERLY = True
+    make_people_and_partners()
+    base = live_server.url
+
+    # 1. The programme manager creates and opens the call.
+    manager = new_page(new_context)
+    admin_log_in(manager, base, MANAGER)
+    call = create_and_open_call(manager, base, screenshot)
+
+    # 2. Both centres apply.
+    referents = {}
+    applications = {}
+    for centre in (TILLEULS, GLYCINES):
+        page = new_page(new_context)
+        portal_log_in(page, base, centre[2])
+        applications[centre[0]] = apply(page, base, call, centre, screenshot)
+        referents[centre[0]] = page
+    tilleuls = applications[TILLEULS[0]]
+    referents[GLYCINES[0]].context.close()
+    assert referents[TILLEULS[0]]
+
+    # 3. Closed, reviewers designated; each scores the application given to them.
+    close_and_assign(manager, base, call, screenshot)
+    assert Review.objects.filter(application__call=call).count() == 2
+    for email, scores in zip(REVIEWERS, ((5, 8), (4, 6)), strict=True):
+        score(new_page(new_context), email, base, scores, screenshot)
+    assert set(Review.objects.values_list("status", flat=True)) == {ReviewStatus.SUBMITTED}
+
+    # 4. The committee decides and publishes; each selected application gets its allocation.
+    decide_and_publish(manager, base, call, screenshot)
+    allocation = Allocation.objects.get(application=tilleuls)
+    assert allocation.status == AllocationStatus.PROPOSED
+    assert Allocation.objects.filter(application__call=call).count() == 2
