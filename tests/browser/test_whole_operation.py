@@ -27,6 +27,7 @@ import csv
 import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -35,6 +36,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from appels.models import (
+    Agreement,
+    AgreementStatus,
     Application,
     ApplicationStatus,
     Call,
@@ -48,13 +51,21 @@ from centres.roles import LOGISTICS, PROGRAMME_MANAGERS
 from equipements.models import (
     Allocation,
     AllocationStatus,
+    InvoiceKind,
+    Item,
+    Settlement,
+    Shipment,
+    ShipmentStatus,
 )
+from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.screens import (
     admin_log_in,
     autocomplete,
+    check_a11y_in,
     expect_admin_message,
     expect_portal_message,
     new_page,
+    pdf_text,
     portal_log_in,
     run_action,
     tick_row,
@@ -369,6 +380,161 @@ def decide_and_publish(page, base, call, screenshot):
     assert call.status == CallStatus.DECIDED
 
 
+def chain_row(page, centre):
+    return page.locator("#result_list tbody tr").filter(has_text=centre[0])
+
+
+def issue_agreements(page, base, screenshot):
+    """Step 5a: the chain list issues both agreements (axe-checked)."""
+    page.goto(base + reverse("admin:equipements_selectedapplication_changelist"))
+    expect(page.locator("#result_list tbody tr")).to_have_count(2)
+    for centre in (TILLEULS, GLYCINES):
+        expect(chain_row(page, centre)).to_contain_text("convention à émettre")
+    check_a11y_in(page, "suivi des candidatures retenues")
+    for centre in (TILLEULS, GLYCINES):
+        tick_row(page, centre[0])
+    run_action(page, "Émettre les conventions")
+    expect_admin_message(page, "convention émise, le centre est prévenu par e-mail.")
+    for centre in (TILLEULS, GLYCINES):
+        expect(chain_row(page, centre)).to_contain_text("convention à signer par le centre")
+    shot(screenshot, page, 5, "agreements-issued")
+
+
+def sign_agreement(page, base, application, screenshot):
+    """Step 5b: the referent reads the agreement's PDF and signs it in the portal."""
+    page.goto(base + reverse("appels:dashboard"))
+    page.get_by_role("row").filter(has_text=TILLEULS[6]).get_by_role(
+        "link", name="Convention, livraison, facture, enquête"
+    ).click()
+    expect(page).to_have_url(base + reverse("equipements:follow_up", args=[application.pk]))
+    page.get_by_role("link", name="Lire et signer la convention").click()
+    expect(page).to_have_url(base + reverse("appels:agreement", args=[application.pk]))
+    expect(page.get_by_role("link", name="Télécharger la convention (PDF)")).to_be_visible()
+    page.get_by_label("Nom et prénom du signataire").fill(f"{TILLEULS[3]} {TILLEULS[4]}")
+    page.get_by_label("Qualité du signataire").fill("Directrice du centre social")
+    page.get_by_label("J’ai lu la convention et je l’accepte au nom du centre.").check()
+    shot(screenshot, page, 5, "agreement-signing")
+    page.get_by_role("button", name="Signer la convention").click()
+    expect_portal_message(page, "Convention signée. Merci !")
+    agreement = Agreement.objects.get(application=application)
+    assert agreement.status == AgreementStatus.SIGNED
+    assert agreement.operator_siret == OPERATOR_SIRET
+    return agreement
+
+
+def confirm_allocation(page, base, screenshot):
+    """Step 5c: the chain list confirms the signed centre's allocation."""
+    page.goto(base + reverse("admin:equipements_selectedapplication_changelist"))
+    expect(chain_row(page, TILLEULS)).to_contain_text("attribution à confirmer")
+    tick_row(page, TILLEULS[0])
+    run_action(page, "Confirmer les attributions")
+    expect_admin_message(page, "attribution confirmée, le centre est prévenu par e-mail.")
+    expect(chain_row(page, TILLEULS)).to_contain_text("matériel à préparer")
+    expect(chain_row(page, GLYCINES)).to_contain_text("convention à signer par le centre")
+    shot(screenshot, page, 5, "allocation-confirmed")
+
+
+def import_batch(page, base, upload, screenshot):
+    """Step 6a: Matériels → Importer, a preview, then the confirmation."""
+    page.goto(base + reverse("admin:equipements_item_changelist"))
+    page.get_by_role("link", name="Importer").click()
+    expect(page).to_have_url(base + reverse("admin:equipements_item_import"))
+    page.locator("#id_import_file").set_input_files(str(upload))
+    page.locator("#id_format").select_option(label="csv")
+    page.locator("#id_partner").select_option(label=REFURBISHER)
+    page.locator("input[type=submit]").click()
+    preview = page.locator("table.import-preview")
+    expect(preview.locator("tbody tr .import-type")).to_have_text(["Nouveau"] * len(SERIALS))
+    assert not Item.objects.exists()
+    shot(screenshot, page, 6, "import-preview")
+    page.get_by_role("button", name="Confirmer l’importation").click()
+    expect_admin_message(page, f"Importation terminée: {len(SERIALS)} nouveaux")
+    items = Item.objects.select_related("batch__partner", "erasure")
+    assert {i.serial_number for i in items} == set(SERIALS)
+    assert {(i.batch.reference, i.batch.partner.name) for i in items} == {(BATCH, REFURBISHER)}
+    assert all(i.erasure.operator == REFURBISHER for i in items)
+
+
+def scan(page, base, allocation, serials, screenshot, name):
+    """Step 6b (and 7): the allocation's Scanner page, a serial at a time, then the shipment
+    created from the picked allocations (one per receiving site)."""
+    page.goto(base + reverse("admin:equipements_allocation_changelist"))
+    page.locator("#result_list tbody tr").filter(has_text=TILLEULS[0]).get_by_role(
+        "link", name="Scanner"
+    ).click()
+    expect(page).to_have_url(
+        base + reverse("admin:equipements_allocation_scan", args=[allocation.pk])
+    )
+    for serial in serials:
+        expect(page.locator("#id_serial")).to_be_focused()
+        page.keyboard.type(serial)
+        page.keyboard.press("Enter")
+        expect_admin_message(page, f"{serial} ajouté.")
+    expect(page.get_by_role("status")).to_contain_text("Tout est préparé")
+    shot(screenshot, page, 6, f"{name}-scanned")
+    page.get_by_role("link", name="Créer l’expédition depuis les attributions préparées").click()
+    tick_row(page, TILLEULS[0])
+    run_action(page, "Créer les expéditions (une par site de réception)")
+    expect_admin_message(page, "Expéditions créées : EXP-")
+    return Shipment.objects.filter(allocations=allocation).get()
+
+
+def set_carrier_and_ship(page, base, shipment, tracking, screenshot, name):
+    """Step 6c: carrier and tracking number on the shipment's page (the sheet is rendered
+    again), the sheet downloaded from the list and read, then "Marquer expédiée"."""
+    page.goto(base + reverse("admin:equipements_shipment_changelist"))
+    page.locator("#result_list").get_by_role("link", name=shipment.reference).click()
+    expect(page).to_have_url(
+        base + reverse("admin:equipements_shipment_change", args=[shipment.pk])
+    )
+    page.locator("#id_carrier").fill(CARRIER)
+    page.locator("#id_tracking_number").fill(tracking)
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(page, "a été modifié")
+    row = page.locator("#result_list tbody tr").filter(has_text=shipment.reference)
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="PDF").click()
+    download = download_info.value
+    sheet = Path(download.path()).read_bytes()
+    assert sheet.startswith(b"%PDF-"), sheet[:20]
+    download.save_as(SCREENSHOT_DIR / f"whole-{name}-sheet.pdf")
+    text = pdf_text(sheet)
+    for expected in (shipment.reference, TILLEULS[0], CARRIER, tracking):
+        assert expected in text, f"{expected!r} missing from the shipment sheet"
+    tick_row(page, shipment.reference)
+    run_action(page, "Marquer expédiée")
+    expect_admin_message(page, f"{shipment.reference} : expédiée.")
+    shot(screenshot, page, 6, f"{name}-shipped")
+    tick_row(page, shipment.reference)
+    run_action(page, "Marquer livrée par le transporteur")
+    expect_admin_message(page, f"{shipment.reference} : livrée ; le centre confirme la réception")
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.DELIVERED
+    assert (shipment.carrier, shipment.tracking_number) == (CARRIER, tracking)
+    return text
+
+
+def receive(page, base, application, shipment, ticked, unticked, check_a11y, screenshot, name):
+    """Step 7: the centre's check of the parcel on its follow-up page, serial by serial."""
+    page.goto(base + reverse("equipements:follow_up", args=[application.pk]))
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(shipment.reference)
+    expect(main).to_contain_text(shipment.tracking_number)
+    reception = page.locator("form").filter(
+        has=page.get_by_role("button", name="Confirmer la réception")
+    )
+    expect(reception.get_by_role("checkbox")).to_have_count(len(ticked) + len(unticked))
+    for serial in ticked:
+        reception.get_by_role("checkbox", name=re.compile(re.escape(serial))).check()
+    for serial in unticked:
+        expect(
+            reception.get_by_role("checkbox", name=re.compile(re.escape(serial)))
+        ).not_to_be_checked()
+    check_a11y(page, f"réception ({name})")
+    shot(screenshot, page, 7, f"{name}-reception")
+    page.get_by_role("button", name="Confirmer la réception").click()
+
+
 # --- the journey -------------------------------------------------------------------------
 
 
@@ -409,3 +575,54 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
     allocation = Allocation.objects.get(application=tilleuls)
     assert allocation.status == AllocationStatus.PROPOSED
     assert Allocation.objects.filter(application__call=call).count() == 2
+
+    # 5. Agreements issued on the chain list, signed by the referent, allocation confirmed.
+    issue_agreements(manager, base, screenshot)
+    centre = referents[TILLEULS[0]]
+    sign_agreement(centre, base, tilleuls, screenshot)
+    confirm_allocation(manager, base, screenshot)
+    allocation.refresh_from_db()
+    assert allocation.status == AllocationStatus.CONFIRMED
+
+    # 6. Logistics: the batch, the scan, the shipment, its sheet; shipped, then delivered.
+    logistics = new_page(new_context)
+    admin_log_in(logistics, base, LOGISTICIAN)
+    import_batch(logistics, base, write_batch_csv(tmp_path / "lot.csv"), screenshot)
+    first = scan(logistics, base, allocation, FIRST_PICK, screenshot, "first")
+    sheet = set_carrier_and_ship(logistics, base, first, TRACKING, screenshot, "first")
+    assert all(serial in sheet for serial in FIRST_PICK)
+
+    # 7. The centre ticks all but one serial: an incident, settled by re-shipping a spare.
+    receive(centre, base, tilleuls, first, [FIRST_PICK[0]], [LOST], check_a11y, screenshot, "first")
+    expect_portal_message(centre, "Le problème est signalé à la logistique")
+    expect(centre.get_by_role("main")).to_contain_text(f"Non reçus : {LOST}.")
+    first.refresh_from_db()
+    assert first.status == ShipmentStatus.INCIDENT and first.missing_serials == [LOST]
+
+    logistics.goto(base + reverse("admin:equipements_shipment_changelist"))
+    tick_row(logistics, first.reference)
+    run_action(logistics, "Incident : réexpédier les manquants")
+    expect_admin_message(logistics, f"{first.reference} : les attributions concernées repassent")
+    shot(screenshot, logistics, 7, "incident-settled")
+    second = scan(logistics, base, allocation, [SPARE], screenshot, "reship")
+    assert second.pk != first.pk and second.reshipment_of_id == first.pk
+    set_carrier_and_ship(logistics, base, second, RESHIP_TRACKING, screenshot, "reship")
+
+    receive(centre, base, tilleuls, second, [SPARE], [], check_a11y, screenshot, "reship")
+    expect_portal_message(centre, "Réception confirmée. Merci !")
+    invoice = allocation.invoices.get(kind=InvoiceKind.INVOICE)
+    facture = centre.get_by_role("link", name=re.compile(re.escape(invoice.number)))
+    expect(facture.first).to_be_visible()
+    with centre.expect_download() as download_info:
+        centre.get_by_role("link", name=f"PDF {invoice.number}").click()
+    invoice_pdf = Path(download_info.value.path()).read_bytes()
+    assert invoice_pdf.startswith(b"%PDF-")
+    download_info.value.save_as(SCREENSHOT_DIR / "whole-invoice.pdf")
+    assert invoice.number in pdf_text(invoice_pdf)
+    shot(screenshot, centre, 7, "invoice")
+    first.refresh_from_db()
+    allocation.refresh_from_db()
+    assert first.settlement == Settlement.RESHIPPED
+    assert allocation.status == AllocationStatus.DELIVERED
+    # The lost computer is not invoiced: two packs delivered, two invoiced.
+    assert sum(line.quantity for line in invoice.lines.all()) == len(FIRST_PICK)
