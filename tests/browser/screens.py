@@ -80,12 +80,14 @@ def autocomplete(page, scope, text):
     """Pick ``text`` in the admin's autocomplete (select2) widget inside ``scope``."""
     scope.locator(".select2-selection").click()
     search = page.locator(".select2-container--open .select2-search__field")
-    search.fill(text)
-    option = page.locator(".select2-container--open li.select2-results__option").filter(
-        has_text=text
-    )
-    expect(option).to_have_count(1)
-    option.click()
+    # Wait for the answer to this search: the list first shows every choice, then is
+    # redrawn with the matches (clicking in between hits a row being replaced).
+    with page.expect_response(lambda r: "/autocomplete/" in r.url and "term=" in r.url):
+        search.fill(text)
+    options = page.locator(".select2-container--open li.select2-results__option")
+    expect(options).to_have_count(1)
+    expect(options).to_have_text(text)
+    options.click()
     expect(scope.locator(".select2-selection__rendered")).to_contain_text(text)
 
 

@@ -45,18 +45,26 @@ from appels.models import (
     PackType,
     Review,
     ReviewStatus,
+    SurveyAnswer,
 )
 from centres.models import Partner, Site
 from centres.roles import LOGISTICS, PROGRAMME_MANAGERS
 from equipements.models import (
+    AllocatedItem,
     Allocation,
     AllocationStatus,
     InvoiceKind,
     Item,
+    ItemStatus,
+    ReplacementShipment,
+    ReplacementStatus,
     Settlement,
     Shipment,
     ShipmentStatus,
+    SupportTicket,
+    TicketStatus,
 )
+from solidaire.models import OutboxEmail, OutboxStatus
 from tests.browser.conftest import SCREENSHOT_DIR
 from tests.browser.screens import (
     admin_log_in,
@@ -129,6 +137,9 @@ SPARE = SERIALS[2]  # re-shipped after the incident
 REPLACEMENT = SERIALS[3]  # the after-sales replacement of FIRST_PICK[0]
 CARRIER, TRACKING = "Colissimo", "6A12345678901"
 RESHIP_TRACKING = "6A12345678902"
+TICKET_SUBJECT = "Écran noir au démarrage"
+CENTRE_MESSAGE = "Le câble d’écran a été changé : toujours rien."
+LOGISTICS_MESSAGE = "Nous vous envoyons un autre ordinateur ; renvoyez-nous celui-ci."
 REPLACEMENT_TRACKING = "8R4200000001"
 
 
@@ -455,7 +466,7 @@ def import_batch(page, base, upload, screenshot):
     assert all(i.erasure.operator == REFURBISHER for i in items)
 
 
-def scan(page, base, allocation, serials, screenshot, name):
+def scan(page, base, allocation, serials, screenshot, step, name):
     """Step 6b (and 7): the allocation's Scanner page, a serial at a time, then the shipment
     created from the picked allocations (one per receiving site)."""
     page.goto(base + reverse("admin:equipements_allocation_changelist"))
@@ -471,7 +482,7 @@ def scan(page, base, allocation, serials, screenshot, name):
         page.keyboard.press("Enter")
         expect_admin_message(page, f"{serial} ajouté.")
     expect(page.get_by_role("status")).to_contain_text("Tout est préparé")
-    shot(screenshot, page, 6, f"{name}-scanned")
+    shot(screenshot, page, step, f"{name}-scanned")
     page.get_by_role("link", name="Créer l’expédition depuis les attributions préparées").click()
     tick_row(page, TILLEULS[0])
     run_action(page, "Créer les expéditions (une par site de réception)")
@@ -479,7 +490,7 @@ def scan(page, base, allocation, serials, screenshot, name):
     return Shipment.objects.filter(allocations=allocation).get()
 
 
-def set_carrier_and_ship(page, base, shipment, tracking, screenshot, name):
+def set_carrier_and_ship(page, base, shipment, tracking, screenshot, step, name):
     """Step 6c: carrier and tracking number on the shipment's page (the sheet is rendered
     again), the sheet downloaded from the list and read, then "Marquer expédiée"."""
     page.goto(base + reverse("admin:equipements_shipment_changelist"))
@@ -504,7 +515,7 @@ def set_carrier_and_ship(page, base, shipment, tracking, screenshot, name):
     tick_row(page, shipment.reference)
     run_action(page, "Marquer expédiée")
     expect_admin_message(page, f"{shipment.reference} : expédiée.")
-    shot(screenshot, page, 6, f"{name}-shipped")
+    shot(screenshot, page, step, f"{name}-shipped")
     tick_row(page, shipment.reference)
     run_action(page, "Marquer livrée par le transporteur")
     expect_admin_message(page, f"{shipment.reference} : livrée ; le centre confirme la réception")
@@ -535,6 +546,128 @@ def receive(page, base, application, shipment, ticked, unticked, check_a11y, scr
     page.get_by_role("button", name="Confirmer la réception").click()
 
 
+def answer_question(page, question, choice):
+    """Tick ``choice`` in the radio group (fieldset) whose legend starts with ``question``."""
+    group = page.get_by_role("group", name=re.compile("^" + re.escape(question)))
+    group.get_by_role("radio", name=choice, exact=True).check()
+
+
+def answer_survey(page, base, application, screenshot):
+    """Step 8a: the satisfaction survey, from the follow-up page."""
+    page.goto(base + reverse("equipements:follow_up", args=[application.pk]))
+    page.get_by_role("link", name=re.compile("Répondre à l’enquête")).click()
+    expect(page).to_have_url(base + reverse("equipements:survey", args=[application.pk]))
+    answer_question(page, "Satisfaction générale", "très satisfait")
+    answer_question(page, "Qualité du matériel", "satisfait")
+    answer_question(page, "Facilité d’installation", "très satisfait")
+    answer_question(page, "Réactivité du SAV", "Nous n’avons pas eu besoin du SAV")
+    page.get_by_label("Un espace de médiation numérique a été ouvert").check()
+    page.get_by_label("Témoignage").fill("Les seniors du quartier viennent chaque mardi.")
+    shot(screenshot, page, 8, "survey")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    expect_portal_message(page, "Merci pour vos réponses !")
+    answer = SurveyAnswer.objects.get(application=application)
+    assert (answer.satisfaction, answer.opened_mediation_space) == (4, True)
+
+
+def open_ticket(page, base, application, serial, check_a11y, screenshot):
+    """Step 8b: "Signaler une panne" on the follow-up page (the device received in the first
+    parcel), then a message in the ticket's thread."""
+    page.goto(base + reverse("equipements:follow_up", args=[application.pk]))
+    page.get_by_role("link", name="Signaler une panne", exact=True).click()
+    expect(page).to_have_url(base + reverse("equipements:ticket_create"))
+    choice = page.locator("#id_item option").filter(has_text=serial)
+    expect(choice).to_have_count(1)
+    page.get_by_label("Matériel concerné").select_option(value=choice.get_attribute("value"))
+    page.get_by_label("Objet").fill(TICKET_SUBJECT)
+    page.get_by_label("Description du problème").fill("L’écran reste noir au démarrage.")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect_portal_message(page, "Votre demande est enregistrée : le SAV vous répond.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TICKET_SUBJECT)
+    page.get_by_label("Votre message").fill(CENTRE_MESSAGE)
+    page.get_by_role("button", name="Envoyer le message").click()
+    expect_portal_message(page, "Message envoyé au service après-vente.")
+    expect(page.get_by_text(CENTRE_MESSAGE)).to_be_visible()
+    check_a11y(page, "ticket SAV (fil)")
+    shot(screenshot, page, 8, "ticket-opened")
+    return SupportTicket.objects.get(item__serial_number=serial)
+
+
+def answer_and_replace(page, base, ticket, screenshot):
+    """Step 8c: logistics answer on the ticket's admin page, pick the replacement, and ship
+    its own shipment from the replacement shipments' list."""
+    page.goto(base + reverse("admin:equipements_supportticket_changelist"))
+    page.locator("#result_list").get_by_role("link", name=TICKET_SUBJECT).click()
+    expect(page).to_have_url(
+        base + reverse("admin:equipements_supportticket_change", args=[ticket.pk])
+    )
+    expect(page.locator("#content-main")).to_contain_text(CENTRE_MESSAGE)
+    page.locator("#id_body").fill(LOGISTICS_MESSAGE)
+    page.get_by_role("button", name="Envoyer au centre").click()
+    expect_admin_message(page, "Message envoyé au centre.")
+    expect(page.locator("#content-main")).to_contain_text(LOGISTICS_MESSAGE)
+    choice = page.locator("#id_replacement option").filter(has_text=REPLACEMENT)
+    expect(choice).to_have_count(1)
+    page.locator("#id_replacement").select_option(value=choice.get_attribute("value"))
+    shot(screenshot, page, 8, "ticket-admin")
+    page.get_by_role("button", name="Préparer le remplacement").click()
+    expect_admin_message(page, f"retour de {ticket.item.serial_number} attendu.")
+    shipment = ReplacementShipment.objects.get(ticket=ticket)
+    expect(page).to_have_url(
+        base + reverse("admin:equipements_replacementshipment_change", args=[shipment.pk])
+    )
+    page.locator("#id_carrier").fill(CARRIER)
+    page.locator("#id_tracking_number").fill(REPLACEMENT_TRACKING)
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect_admin_message(page, "a été modifié")
+    expect(page).to_have_url(
+        re.compile(re.escape(base + reverse("admin:equipements_replacementshipment_changelist")))
+    )
+    tick_row(page, shipment.reference)
+    run_action(page, "Marquer expédié")
+    expect_admin_message(page, f"{shipment.reference} : expédié.")
+    shot(screenshot, page, 8, "replacement-shipped")
+    return shipment
+
+
+def confirm_replacement(page, base, ticket, check_a11y, screenshot):
+    """Step 8d: the centre confirms the replacement's receipt on the ticket's page."""
+    page.goto(base + reverse("equipements:ticket_detail", args=[ticket.pk]))
+    expect(page.get_by_text(LOGISTICS_MESSAGE)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(REPLACEMENT_TRACKING)
+    page.get_by_role("button", name=f"J’ai reçu l’appareil {REPLACEMENT}").click()
+    expect_portal_message(page, "Réception du remplacement confirmée. Merci !")
+    check_a11y(page, "ticket SAV (résolu)")
+    shot(screenshot, page, 8, "ticket-resolved")
+
+
+def impact(page, base, call, screenshot):
+    """Step 9: the dashboard (a snapshot), recomputed, and the call's own figures."""
+    page.goto(base + reverse("impact:dashboard"))
+    figure = page.locator("#impact [data-figure=computers]").first
+    expect(figure).to_have_text("0")  # the snapshot taken before anything was delivered
+    page.get_by_role("link", name="Recalculer maintenant").click()
+    expect(page).to_have_url(base + reverse("impact:dashboard"))
+    # What the centre holds on the call's allocation: the faulty unit, replaced, left it.
+    delivered = AllocatedItem.objects.filter(
+        line__allocation__application__call=call,
+        released_at__isnull=True,
+        item__status=ItemStatus.DELIVERED,
+    ).count()
+    expect(figure).to_have_text(str(delivered))
+    expect(page.locator("#impact [data-figure=tickets]").first).to_have_text("1")
+    shot(screenshot, page, 9, "impact")
+    page.get_by_role("navigation", name="Rapports par appel").get_by_role(
+        "link", name=f"{TITLE} ({EDITION})"
+    ).click()
+    expect(page).to_have_url(base + reverse("impact:call", args=[call.pk]))
+    expect(page.locator("[data-figure=computers]").first).to_have_text(str(delivered))
+    expect(page.locator("[data-figure=tickets]").first).to_have_text("1")
+    expect(page.locator("[data-figure=centres_equipped]").first).to_have_text("1")
+    shot(screenshot, page, 9, "impact-call")
+    return delivered
+
+
 # --- the journey -------------------------------------------------------------------------
 
 
@@ -543,6 +676,8 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
 ):
     # Documents are rendered in process when asked (agreement, sheets, invoice).
     browser_settings.DOCUMENTS_RENDER_EAGERLY = True
+    # The impact dashboard is served from a snapshot (recomputed by its link).
+    browser_settings.IMPACT_FIGURES_CACHE_SECONDS = 3600
     make_people_and_partners()
     base = live_server.url
 
@@ -550,18 +685,19 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
     manager = new_page(new_context)
     admin_log_in(manager, base, MANAGER)
     call = create_and_open_call(manager, base, screenshot)
+    # The dashboard's snapshot, taken now (nothing delivered yet).
+    manager.goto(base + reverse("impact:dashboard"))
+    manager.get_by_role("link", name="Recalculer maintenant").click()
+    expect(manager.locator("#impact [data-figure=computers]").first).to_have_text("0")
 
-    # 2. Both centres apply.
-    referents = {}
-    applications = {}
-    for centre in (TILLEULS, GLYCINES):
-        page = new_page(new_context)
-        portal_log_in(page, base, centre[2])
-        applications[centre[0]] = apply(page, base, call, centre, screenshot)
-        referents[centre[0]] = page
-    tilleuls = applications[TILLEULS[0]]
-    referents[GLYCINES[0]].context.close()
-    assert referents[TILLEULS[0]]
+    # 2. Both centres apply (Tilleuls' referent keeps the browser open for the follow-up).
+    centre = new_page(new_context)
+    portal_log_in(centre, base, TILLEULS[2])
+    tilleuls = apply(centre, base, call, TILLEULS, screenshot)
+    other = new_page(new_context)
+    portal_log_in(other, base, GLYCINES[2])
+    apply(other, base, call, GLYCINES, screenshot)
+    other.context.close()
 
     # 3. Closed, reviewers designated; each scores the application given to them.
     close_and_assign(manager, base, call, screenshot)
@@ -578,8 +714,7 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
 
     # 5. Agreements issued on the chain list, signed by the referent, allocation confirmed.
     issue_agreements(manager, base, screenshot)
-    centre = referents[TILLEULS[0]]
-    sign_agreement(centre, base, tilleuls, screenshot)
+    agreement = sign_agreement(centre, base, tilleuls, screenshot)
     confirm_allocation(manager, base, screenshot)
     allocation.refresh_from_db()
     assert allocation.status == AllocationStatus.CONFIRMED
@@ -588,8 +723,8 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
     logistics = new_page(new_context)
     admin_log_in(logistics, base, LOGISTICIAN)
     import_batch(logistics, base, write_batch_csv(tmp_path / "lot.csv"), screenshot)
-    first = scan(logistics, base, allocation, FIRST_PICK, screenshot, "first")
-    sheet = set_carrier_and_ship(logistics, base, first, TRACKING, screenshot, "first")
+    first = scan(logistics, base, allocation, FIRST_PICK, screenshot, 6, "first")
+    sheet = set_carrier_and_ship(logistics, base, first, TRACKING, screenshot, 6, "first")
     assert all(serial in sheet for serial in FIRST_PICK)
 
     # 7. The centre ticks all but one serial: an incident, settled by re-shipping a spare.
@@ -604,9 +739,9 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
     run_action(logistics, "Incident : réexpédier les manquants")
     expect_admin_message(logistics, f"{first.reference} : les attributions concernées repassent")
     shot(screenshot, logistics, 7, "incident-settled")
-    second = scan(logistics, base, allocation, [SPARE], screenshot, "reship")
+    second = scan(logistics, base, allocation, [SPARE], screenshot, 7, "reship")
     assert second.pk != first.pk and second.reshipment_of_id == first.pk
-    set_carrier_and_ship(logistics, base, second, RESHIP_TRACKING, screenshot, "reship")
+    set_carrier_and_ship(logistics, base, second, RESHIP_TRACKING, screenshot, 7, "reship")
 
     receive(centre, base, tilleuls, second, [SPARE], [], check_a11y, screenshot, "reship")
     expect_portal_message(centre, "Réception confirmée. Merci !")
@@ -626,3 +761,53 @@ def test_a_call_runs_from_creation_to_after_sales_through_the_screens(
     assert allocation.status == AllocationStatus.DELIVERED
     # The lost computer is not invoiced: two packs delivered, two invoiced.
     assert sum(line.quantity for line in invoice.lines.all()) == len(FIRST_PICK)
+
+    # 8. Survey, after-sales ticket and its thread, a replacement in its own shipment.
+    answer_survey(centre, base, tilleuls, screenshot)
+    ticket = open_ticket(centre, base, tilleuls, FIRST_PICK[0], check_a11y, screenshot)
+    replacement = answer_and_replace(logistics, base, ticket, screenshot)
+    confirm_replacement(centre, base, ticket, check_a11y, screenshot)
+    ticket.refresh_from_db()
+    replacement.refresh_from_db()
+    assert ticket.status == TicketStatus.RESOLVED
+    assert ticket.replacement_item.serial_number == REPLACEMENT
+    assert replacement.status == ReplacementStatus.DELIVERED
+    assert replacement.tracking_number == REPLACEMENT_TRACKING
+
+    # 9. The impact dashboard, recomputed, counts this call's devices and its ticket.
+    delivered = impact(manager, base, call, screenshot)
+    assert delivered == len(FIRST_PICK)  # the spare and the replacement
+    statuses = dict(Item.objects.values_list("serial_number", "status"))
+    assert statuses[LOST] == ItemStatus.LOST
+    assert statuses[SPARE] == statuses[REPLACEMENT] == ItemStatus.DELIVERED
+    # The faulty unit is still at the centre, its return expected.
+    assert ticket.returns.get().item.serial_number == FIRST_PICK[0]
+
+    # Everyone was told what they wait for, once, through the outbox (sent).
+    referent = TILLEULS[2]
+    told = {
+        f"agreement-issued:{agreement.pk}": referent,
+        f"allocation-confirmed:{allocation.pk}": referent,
+        f"incident-acknowledged:{first.pk}": referent,
+        f"survey-invitation:{tilleuls.pk}": referent,
+        # After-sales e-mails go to each side concerned, with that side's link.
+        f"replacement-status:{replacement.pk}:shipped:centre": referent,
+        f"replacement-status:{replacement.pk}:shipped:logistics": LOGISTICIAN,
+    }
+    for message in ticket.messages.all():
+        side, reader = ("logistics", LOGISTICIAN) if message.from_centre else ("centre", referent)
+        told[f"ticket-message:{message.pk}:{side}"] = reader
+    assert len(told) == 8
+    emails = {e.key: e for e in OutboxEmail.objects.filter(key__in=told)}
+    assert set(emails) == set(told)
+    for key, recipient in told.items():
+        assert emails[key].status == OutboxStatus.SENT, key
+        assert recipient in emails[key].recipients, key
+        assert any(m.subject == emails[key].subject and recipient in m.to for m in mailoutbox)
+    assert OutboxEmail.objects.filter(key__startswith="agreement-issued:").count() == 2
+    # The shipment notices (sent directly, once per shipment) carry the tracking numbers.
+    for shipment, tracking in ((first, TRACKING), (second, RESHIP_TRACKING)):
+        subject = f"Votre matériel est en route – expédition {shipment.reference}"
+        notices = [m for m in mailoutbox if referent in m.to and m.subject == subject]
+        assert len(notices) == 1, [(m.to, m.subject) for m in mailoutbox]
+        assert tracking in notices[0].body
