@@ -60,6 +60,46 @@ from .models import (
 from .resources import COLUMNS, REQUIRED_COLUMNS, ItemResource
 
 
+def run_form_action(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form_class,
+    service,
+    success_message,
+    arguments,
+    page,
+):
+    """An action that asks for something first (an intermediate page with ``form_class``),
+    then calls ``service(obj, by=…, **arguments(cleaned_data))`` on each selected object.
+
+    ``page`` gives the page's ``title``, ``intro``, ``submit_label`` and the ``objects`` it
+    lists. The form is bound once the page posts it (its first field is present)."""
+    first_field = next(iter(form_class.base_fields))
+    form = form_class(request.POST if first_field in request.POST else None)
+    if form.is_bound and form.is_valid():
+        run_service_action(
+            modeladmin,
+            request,
+            queryset,
+            service,
+            success_message,
+            by=request.user,
+            **arguments(form.cleaned_data),
+        )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "form": form,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        **page,
+    }
+    return TemplateResponse(request, "admin/equipements/action_form.html", context)
+
+
 class ProvidedByFilter(admin.SimpleListFilter):
     """The partners who provided items: not the whole table of partners (federations,
     funders…); one semi-join on the items' partner index, whatever the number of items."""
@@ -858,30 +898,21 @@ class ShipmentAdmin(ServiceFormMixin, LongListMixin, DocumentActionsMixin, Audit
     @admin.action(description=_("Signaler un incident…"), permissions=("change",))
     def mark_incident(self, request, queryset):
         """Asks what happened first (an intermediate page), then records the incident."""
-        form = IncidentForm(request.POST if "note" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            run_service_action(
-                self,
-                request,
-                queryset,
-                services.report_incident,
-                _("%(object)s : incident enregistré."),
-                note=form.cleaned_data["note"],
-                by=request.user,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Signaler un incident"),
-            "form": form,
-            "objects": queryset.select_related("site__centre"),
-            "action": "mark_incident",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "submit_label": _("Enregistrer l’incident"),
-            "intro": _("Décrivez ce qui s’est passé : colis perdu, endommagé, incomplet…"),
-        }
-        return TemplateResponse(request, "admin/equipements/action_form.html", context)
+        return run_form_action(
+            self,
+            request,
+            queryset,
+            form_class=IncidentForm,
+            service=services.report_incident,
+            success_message=_("%(object)s : incident enregistré."),
+            arguments=lambda data: {"note": data["note"]},
+            page={
+                "title": _("Signaler un incident"),
+                "objects": queryset.select_related("site__centre"),
+                "submit_label": _("Enregistrer l’incident"),
+                "intro": _("Décrivez ce qui s’est passé : colis perdu, endommagé, incomplet…"),
+            },
+        )
 
     @admin.action(description=_("Marquer livrée par le transporteur"), permissions=("change",))
     def mark_delivered(self, request, queryset):
@@ -917,33 +948,24 @@ class ShipmentAdmin(ServiceFormMixin, LongListMixin, DocumentActionsMixin, Audit
     )
     def reduce_after_incident(self, request, queryset):
         """Asks for the reason first (an intermediate page), then reduces."""
-        form = ReductionForm(request.POST if "reason" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            run_service_action(
-                self,
-                request,
-                queryset,
-                services.reduce_after_incident,
-                _("%(object)s : attribution réduite au matériel reçu."),
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Réduire l’attribution au matériel reçu"),
-            "form": form,
-            "objects": queryset.select_related("site__centre"),
-            "action": "reduce_after_incident",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "submit_label": _("Réduire et émettre l’avoir"),
-            "intro": _(
-                "Le matériel non reçu est retiré de l’attribution ; une facture déjà émise "
-                "reçoit un avoir pour ce matériel, une facture à venir ne le compte pas."
-            ),
-        }
-        return TemplateResponse(request, "admin/equipements/action_form.html", context)
+        return run_form_action(
+            self,
+            request,
+            queryset,
+            form_class=ReductionForm,
+            service=services.reduce_after_incident,
+            success_message=_("%(object)s : attribution réduite au matériel reçu."),
+            arguments=lambda data: {"reason": data["reason"]},
+            page={
+                "title": _("Réduire l’attribution au matériel reçu"),
+                "objects": queryset.select_related("site__centre"),
+                "submit_label": _("Réduire et émettre l’avoir"),
+                "intro": _(
+                    "Le matériel non reçu est retiré de l’attribution ; une facture déjà "
+                    "émise reçoit un avoir pour ce matériel, une facture à venir ne le compte pas."
+                ),
+            },
+        )
 
     @admin.action(description=_("Incident : clore (tout est arrivé)"), permissions=("change",))
     def close_incident(self, request, queryset):
@@ -1565,31 +1587,24 @@ class ItemReturnAdmin(AuditedAdmin):
     @admin.action(description=_("Reprendre pour recyclage…"), permissions=("change",))
     def recycle(self, request, queryset):
         """Asks the destination first (an intermediate page), then records the end of life."""
-        form = EndOfLifeForm(request.POST if "destination" in request.POST else None)
-        if form.is_bound and form.is_valid():
-            run_service_action(
-                self,
-                request,
-                queryset,
-                services.recycle_return,
-                _("%(object)s : repris pour recyclage."),
-                destination=form.cleaned_data["destination"],
-                on=form.cleaned_data["taken_back_on"],
-                by=request.user,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Reprendre pour recyclage"),
-            "form": form,
-            "objects": queryset.select_related("item__device_model"),
-            "action": "recycle",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "submit_label": _("Enregistrer la reprise"),
-            "intro": _("Le matériel retourné ne se répare pas : indiquez qui le reprend."),
-        }
-        return TemplateResponse(request, "admin/equipements/action_form.html", context)
+        return run_form_action(
+            self,
+            request,
+            queryset,
+            form_class=EndOfLifeForm,
+            service=services.recycle_return,
+            success_message=_("%(object)s : repris pour recyclage."),
+            arguments=lambda data: {
+                "destination": data["destination"],
+                "on": data["taken_back_on"],
+            },
+            page={
+                "title": _("Reprendre pour recyclage"),
+                "objects": queryset.select_related("item__device_model"),
+                "submit_label": _("Enregistrer la reprise"),
+                "intro": _("Le matériel retourné ne se répare pas : indiquez qui le reprend."),
+            },
+        )
 
 
 # --- The chain of each selected application ---------------------------------------------

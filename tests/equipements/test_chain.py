@@ -378,3 +378,32 @@ def test_who_sees_the_chain_list(client, role, expected):
     if role == "logistics":  # reads, but acts only through the allocations' own page
         page = client.get(chain_url())
         assert "issue_agreements" not in page.content.decode()
+
+
+def test_logistics_reduce_an_allocation_from_the_shipment_list(client):
+    from django.contrib.auth.models import Group  # noqa: PLC0415
+
+    from centres.roles import LOGISTICS  # noqa: PLC0415
+
+    shipment, allocation = shipped(items=2)
+    first, _missing = serials_of(allocation)
+    services.confirm_reception(shipment, received_serials=[first], by=UserFactory())
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=LOGISTICS))
+    client.force_login(user)
+    url = reverse("admin:equipements_shipment_changelist")
+    data = {"action": "reduce_after_incident", "_selected_action": [shipment.pk]}
+
+    page = client.post(url, data)  # the intermediate page asks for the reason
+    assert page.status_code == 200 and "Réduire l’attribution au matériel reçu" in (
+        page.content.decode()
+    )
+    refused = client.post(url, {**data, "reason": "  "})
+    assert refused.status_code == 200 and refused.context["form"].errors["reason"]
+    assert Allocation.objects.get(pk=allocation.pk).status == AllocationStatus.SHIPPED
+
+    done = client.post(url, {**data, "reason": "Colis perdu"}, follow=True)
+    assert "attribution réduite au matériel reçu" in done.content.decode()
+    shipment.refresh_from_db()
+    assert shipment.settlement == Settlement.REDUCED
+    assert Allocation.objects.get(pk=allocation.pk).status == AllocationStatus.DELIVERED
