@@ -8,6 +8,7 @@ import copy as copy_module
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
@@ -15,7 +16,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -1610,6 +1613,24 @@ class ItemReturnAdmin(AuditedAdmin):
 # --- The chain of each selected application ---------------------------------------------
 
 
+class ChainChangeList(ChangeList):
+    """The chain list's page, its rows' steps read in one more query for those rows."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = list(self.result_list)
+        chain = {
+            values.pop("pk"): values
+            for values in SelectedApplication.objects.filter(pk__in=[row.pk for row in rows])
+            .with_chain()
+            .values("pk", "step", "has_agreement", "agreement_signed", "is_invoiced", "is_surveyed")
+        }
+        for row in rows:
+            for name, value in chain[row.pk].items():
+                setattr(row, name, value)
+        self.result_list = rows
+
+
 class ChainStepFilter(admin.SimpleListFilter):
     title = _("étape")
     parameter_name = "etape"
@@ -1619,16 +1640,37 @@ class ChainStepFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in ChainStep.values:
-            return queryset.filter(step=self.value())
+            return queryset.with_chain().filter(step=self.value())
+        return queryset
+
+
+class ChainCallFilter(admin.SimpleListFilter):
+    """The calls whose results are published (the only ones with selected applications
+    in the chain), newest first: a query of a few rows, not a scan of the applications."""
+
+    title = _("appel")
+    parameter_name = "call__id__exact"
+
+    def lookups(self, request, model_admin):
+        published = Call.objects.filter(results_published_at__isnull=False)
+        return [
+            (str(pk), title)
+            for pk, title in published.order_by("-opens_at").values_list("pk", "title")
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(call_id=int(value))
         return queryset
 
 
 def _mark(done):
     """A tick or a dash, with a text for screen readers (not colour alone)."""
-    return format_html(
-        '<span aria-hidden="true">{}</span><span class="visually-hidden">{}</span>',
-        "✓" if done else "—",
-        _("oui") if done else _("non"),
+    text = escape(gettext("oui") if done else gettext("non"))
+    return mark_safe(  # noqa: S308 - constant markup, escaped text
+        f'<span aria-hidden="true">{"✓" if done else "—"}</span>'
+        f'<span class="visually-hidden">{text}</span>'
     )
 
 
@@ -1642,41 +1684,41 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
         "centre_name",
         "call_edition",
         "step_label",
-        "agreement_issued",
-        "agreement_signed_mark",
+        "agreement_state",
         "allocation_status",
-        "picked",
-        "shipped",
-        "received",
         "invoiced",
         "surveyed",
     )
     list_display_links = None
-    list_filter = (("call", admin.RelatedOnlyFieldListFilter), ChainStepFilter)
+    list_filter = (ChainCallFilter, ChainStepFilter)
     search_fields = ("title", "centre__name")
     list_per_page = 50
     show_full_result_count = False
+    ordering = ("-pk",)
     actions = ("issue_agreements", "confirm_allocations", "propose_allocations")
 
     def get_queryset(self, request):
+        # The rows only: each page's steps are read by ChainChangeList for its 50 rows (a
+        # query joining the agreement, survey and invoice of every row costs more to plan
+        # than to run); the step filter asks for them on the whole list.
         return (
             super()
             .get_queryset(request)
-            .with_chain()
-            .select_related("call", "centre", "allocation__shipment")
+            .select_related("call", "centre", "allocation")
             .only(
                 "title",
                 "status",
                 "call__edition",
                 "call__title",
-                "call__opens_at",
                 "centre__name",
                 "allocation__status",
-                "allocation__shipment__status",
-                "allocation__shipment__settled_at",
             )
-            .order_by("-call__opens_at", "centre__name", "pk")
+            # Newest first, read backwards from the primary key: a page costs its 50 rows.
+            .order_by("-pk")
         )
+
+    def get_changelist(self, request, **kwargs):
+        return ChainChangeList
 
     def has_add_permission(self, request):
         return False
@@ -1701,12 +1743,10 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
         return obj.call.edition
 
     @admin.display(description=_("convention"))
-    def agreement_issued(self, obj):
-        return _mark(obj.has_agreement)
-
-    @admin.display(description=_("signée"))
-    def agreement_signed_mark(self, obj):
-        return _mark(obj.agreement_signed)
+    def agreement_state(self, obj):
+        if obj.agreement_signed:
+            return gettext("signée")
+        return gettext("émise, à signer") if obj.has_agreement else "—"
 
     def _allocation(self, obj):
         try:
@@ -1716,26 +1756,9 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("attribution"))
     def allocation_status(self, obj):
+        """Proposed, confirmed, picked, shipped, delivered (received by the centre)."""
         allocation = self._allocation(obj)
         return allocation.get_status_display() if allocation else "—"
-
-    def _reached(self, obj, statuses):
-        allocation = self._allocation(obj)
-        return _mark(allocation is not None and allocation.status in statuses)
-
-    @admin.display(description=_("préparée"))
-    def picked(self, obj):
-        return self._reached(
-            obj, (AllocationStatus.PICKED, AllocationStatus.SHIPPED, AllocationStatus.DELIVERED)
-        )
-
-    @admin.display(description=_("expédiée"))
-    def shipped(self, obj):
-        return self._reached(obj, (AllocationStatus.SHIPPED, AllocationStatus.DELIVERED))
-
-    @admin.display(description=_("reçue"))
-    def received(self, obj):
-        return self._reached(obj, (AllocationStatus.DELIVERED,))
 
     @admin.display(description=_("facturée"))
     def invoiced(self, obj):
@@ -1745,7 +1768,7 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
     def surveyed(self, obj):
         return _mark(obj.is_surveyed)
 
-    @admin.display(description=_("étape suivante"), ordering="step")
+    @admin.display(description=_("étape suivante"))
     def step_label(self, obj):
         return ChainStep(obj.step).label
 

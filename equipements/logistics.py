@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from appels.models import Application
 from appels.stock import PackStock
 
 from .impact import _days, breakdown
@@ -76,8 +77,11 @@ def stock_by_pack_type(pack_type_ids, *, exclude_call=None):
         released_at__isnull=True,
     )
     if exclude_call is not None:
-        lines = lines.exclude(allocation__application__call_id=exclude_call)
-        picked = picked.exclude(line__allocation__application__call_id=exclude_call)
+        # A subquery on the call's applications (its index) rather than a join over every
+        # application of every call.
+        own = Application.objects.filter(call_id=exclude_call).values("pk")
+        lines = lines.exclude(allocation__application_id__in=own)
+        picked = picked.exclude(line__allocation__application_id__in=own)
     needed = (
         lines.order_by()
         .values_list("pack_type_id")

@@ -7,13 +7,13 @@ counts by step without reading the rows.
 """
 
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, FilteredRelation, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from appels.models import Agreement, AgreementStatus, Application, ApplicationStatus, SurveyAnswer
+from appels.models import AgreementStatus, Application, ApplicationStatus
 
 from .allocations import AllocationStatus
-from .invoices import Invoice, InvoiceKind
+from .invoices import InvoiceKind
 from .shipments import ShipmentStatus
 
 
@@ -34,45 +34,58 @@ class ChainStep(models.TextChoices):
 
 class SelectedApplicationQuerySet(models.QuerySet):
     def with_chain(self):
-        """Each application's position in the chain (one query, whatever the number)."""
-        live_agreement = Agreement.objects.filter(application=OuterRef("pk")).exclude(
-            status=AgreementStatus.VOID
-        )
+        """Each application's position in the chain (one query, whatever the number).
+
+        The agreement, the survey answer and the allocation's invoice are one per
+        application: joined, not looked up per row.
+        """
         status = "allocation__status"
-        return self.annotate(
-            has_agreement=Exists(live_agreement),
-            agreement_signed=Exists(live_agreement.filter(status=AgreementStatus.SIGNED)),
-            is_invoiced=Exists(
-                Invoice.objects.filter(
-                    allocation__application=OuterRef("pk"), kind=InvoiceKind.INVOICE
+        live_agreement = Q(agreement__isnull=False) & ~Q(agreement__status=AgreementStatus.VOID)
+        signed = Q(agreement__status=AgreementStatus.SIGNED)
+        return (
+            self.annotate(
+                # An allocation has one invoice (issue_invoice returns it when it exists).
+                invoice=FilteredRelation(
+                    "allocation__invoices",
+                    condition=Q(allocation__invoices__kind=InvoiceKind.INVOICE),
+                ),
+            )
+            .annotate(
+                has_agreement=ExpressionWrapper(live_agreement, output_field=models.BooleanField()),
+                agreement_signed=ExpressionWrapper(signed, output_field=models.BooleanField()),
+                is_invoiced=ExpressionWrapper(
+                    Q(invoice__isnull=False), output_field=models.BooleanField()
+                ),
+                is_surveyed=ExpressionWrapper(
+                    Q(survey_answer__isnull=False), output_field=models.BooleanField()
+                ),
+            )
+            .annotate(
+                step=Case(
+                    When(**{status: AllocationStatus.CANCELLED}, then=Value(ChainStep.CANCELLED)),
+                    When(
+                        Q(**{status: AllocationStatus.DELIVERED}) & Q(invoice__isnull=True),
+                        then=Value(ChainStep.TO_INVOICE),
+                    ),
+                    When(
+                        Q(**{status: AllocationStatus.DELIVERED}) & Q(survey_answer__isnull=True),
+                        then=Value(ChainStep.SURVEY),
+                    ),
+                    When(**{status: AllocationStatus.DELIVERED}, then=Value(ChainStep.DONE)),
+                    When(
+                        allocation__shipment__status=ShipmentStatus.INCIDENT,
+                        allocation__shipment__settled_at__isnull=True,
+                        then=Value(ChainStep.INCIDENT),
+                    ),
+                    When(**{status: AllocationStatus.SHIPPED}, then=Value(ChainStep.IN_TRANSIT)),
+                    When(**{status: AllocationStatus.PICKED}, then=Value(ChainStep.TO_SHIP)),
+                    When(**{status: AllocationStatus.CONFIRMED}, then=Value(ChainStep.TO_PICK)),
+                    When(allocation__isnull=True, then=Value(ChainStep.ALLOCATION_TO_PROPOSE)),
+                    When(~live_agreement, then=Value(ChainStep.AGREEMENT_TO_ISSUE)),
+                    When(~signed, then=Value(ChainStep.AGREEMENT_TO_SIGN)),
+                    default=Value(ChainStep.ALLOCATION_TO_CONFIRM),
+                    output_field=models.CharField(),
                 )
-            ),
-            is_surveyed=Exists(SurveyAnswer.objects.filter(application=OuterRef("pk"))),
-        ).annotate(
-            step=Case(
-                When(**{status: AllocationStatus.CANCELLED}, then=Value(ChainStep.CANCELLED)),
-                When(
-                    Q(**{status: AllocationStatus.DELIVERED}) & Q(is_invoiced=False),
-                    then=Value(ChainStep.TO_INVOICE),
-                ),
-                When(
-                    Q(**{status: AllocationStatus.DELIVERED}) & Q(is_surveyed=False),
-                    then=Value(ChainStep.SURVEY),
-                ),
-                When(**{status: AllocationStatus.DELIVERED}, then=Value(ChainStep.DONE)),
-                When(
-                    allocation__shipment__status=ShipmentStatus.INCIDENT,
-                    allocation__shipment__settled_at__isnull=True,
-                    then=Value(ChainStep.INCIDENT),
-                ),
-                When(**{status: AllocationStatus.SHIPPED}, then=Value(ChainStep.IN_TRANSIT)),
-                When(**{status: AllocationStatus.PICKED}, then=Value(ChainStep.TO_SHIP)),
-                When(**{status: AllocationStatus.CONFIRMED}, then=Value(ChainStep.TO_PICK)),
-                When(allocation__isnull=True, then=Value(ChainStep.ALLOCATION_TO_PROPOSE)),
-                When(has_agreement=False, then=Value(ChainStep.AGREEMENT_TO_ISSUE)),
-                When(agreement_signed=False, then=Value(ChainStep.AGREEMENT_TO_SIGN)),
-                default=Value(ChainStep.ALLOCATION_TO_CONFIRM),
-                output_field=models.CharField(),
             )
         )
 
