@@ -1720,6 +1720,9 @@ class SelectedApplicationAdmin(admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return ChainChangeList
 
+    # The row checkbox written directly, as on the long lists (the same markup as Django's).
+    action_checkbox = LongListMixin.action_checkbox
+
     def has_add_permission(self, request):
         return False
 
